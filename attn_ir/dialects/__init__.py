@@ -1,0 +1,1 @@
+"""attn_ir's dialects, one module each, by level."""

@@ -1,0 +1,20 @@
+# lit configuration for attn_ir's IR and CLI tests.
+import os
+
+import lit.formats
+
+config.name = "attn_ir"
+config.test_format = lit.formats.ShTest(execute_external=False)
+config.suffixes = [".mlir", ".test"]
+config.test_source_root = os.path.join(os.path.dirname(__file__), "test")
+config.excludes = ["python", "data", "regressions"]
+config.environment["PATH"] = os.environ["PATH"]
+for var in ("PYTHONPATH", "HOME", "ATTN_IR_DEBUG"):
+    if var in os.environ:
+        config.environment[var] = os.environ[var]
+
+# Print a module, parse it back, print it again: both must be identical.
+config.substitutions.append(("%roundtrip", "attn-opt %s | attn-opt"))
+config.substitutions.append(
+    ("%generic-roundtrip", "attn-opt %s --print-op-generic | attn-opt")
+)

@@ -1,0 +1,1 @@
+"""Canonicalization patterns reached by xDSL's ``canonicalize`` pass."""

@@ -1,0 +1,30 @@
+"""Canonicalization patterns of the ``attn`` dialect (run by ``canonicalize``)."""
+
+from xdsl.pattern_rewriter import (
+    PatternRewriter,
+    RewritePattern,
+    op_type_rewrite_pattern,
+)
+
+from attn_ir.dialects.attn import AttentionOp, PatternAttr
+from attn_ir.patterns import simplify
+
+
+class SimplifyAttentionPattern(RewritePattern):
+    """Rewrites an ``attn.attention``'s pattern to its canonical form
+    (``attn_ir.patterns.simplify``): nested unions and intersections
+    flattened, duplicates dropped, dense absorbed, windows that cover the
+    sequence made dense, a causal mask implied by a window dropped."""
+
+    @op_type_rewrite_pattern
+    def match_and_rewrite(self, op: AttentionOp, rewriter: PatternRewriter) -> None:
+        _, _, nq, nk, _, _ = op.dims
+        current = op.pattern.pattern
+        simpler = simplify(current, nq, nk)
+        if simpler == current:
+            return
+        rewriter.replace(
+            op,
+            AttentionOp(op.q, op.k, op.v, PatternAttr.from_pattern(simpler), op.mask,
+                        op.scale, op.output.type),
+        )
