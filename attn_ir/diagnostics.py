@@ -65,7 +65,12 @@ class LocatingParser(Parser):
 
     def parse_operation(self) -> Operation:
         span = self._current_token.span
-        op = super().parse_operation()
+        try:
+            op = super().parse_operation()
+        except VerifyException as e:
+            # xDSL checks some constraints (e.g. operand types of a declarative
+            # assembly format) while parsing: report them at the op.
+            raise ParseError(span, verification_message(e)) from None
         self.op_spans[op] = Span(span.start, span.end, span.input, self.line_offset)
         return op
 

@@ -38,7 +38,12 @@ def parse_pipeline(spec: str) -> PassPipeline:
     try:
         return PassPipeline.parse_spec(available_passes(), spec)
     except ArgSpecParseError as e:
-        raise PipelineError(f"invalid pass pipeline '{spec}': {e}") from None
+        # xDSL's message spans several lines (header, location, the spec, a
+        # caret, the message): keep it to one line.
+        lines = [line.strip() for line in str(e).splitlines() if line.strip()]
+        where = lines[1].rsplit(":", 1)[-1] if len(lines) > 2 else None
+        message = lines[-1] + (f" (at column {where})" if where else "")
+        raise PipelineError(f"invalid pass pipeline '{spec}': {message}") from None
     except (ValueError, TypeError) as e:
         raise PipelineError(f"invalid pass pipeline '{spec}': {e}") from None
 

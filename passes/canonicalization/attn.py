@@ -23,8 +23,10 @@ class SimplifyAttentionPattern(RewritePattern):
         simpler = simplify(current, nq, nk)
         if simpler == current:
             return
-        rewriter.replace(
-            op,
-            AttentionOp(op.q, op.k, op.v, PatternAttr.from_pattern(simpler), op.mask,
-                        op.scale, op.output.type),
-        )
+        # A mask that the simpler pattern no longer reads (e.g. a union with
+        # dense) is dropped: the verifier rejects an unused mask operand.
+        mask = op.mask if simpler.uses_mask else None
+        new_op = AttentionOp(op.q, op.k, op.v, PatternAttr.from_pattern(simpler), mask,
+                             op.scale, op.output.type)
+        new_op.attributes.update(op.attributes)
+        rewriter.replace(op, new_op)
