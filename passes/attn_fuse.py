@@ -12,6 +12,7 @@ from xdsl.dialects.builtin import ModuleOp
 from xdsl.ir import Operation
 from xdsl.passes import ModulePass
 from xdsl.pattern_rewriter import PatternRewriter, PatternRewriteWalker, RewritePattern
+from xdsl.rewriter import InsertPoint
 
 from attn_ir.passes import cascade_forms
 
@@ -26,7 +27,7 @@ class FuseCascade(RewritePattern):
         if found is None or found.form == self.passes:
             return
         ops, out = cascade_forms.build(self.passes, found.inputs, self.m0)
-        rewriter.insert_op(ops, cascade_forms.InsertPoint.before(op))
+        rewriter.insert(ops, InsertPoint.before(op))
         rewriter.replace_all_uses_with(op.results[0], out)
         cascade_forms.erase_dead_cascade(op, rewriter)
 

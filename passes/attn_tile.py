@@ -16,6 +16,7 @@ from xdsl.dialects.builtin import IntegerAttr, ModuleOp, TensorType
 from xdsl.ir import Operation
 from xdsl.passes import ModulePass
 from xdsl.pattern_rewriter import PatternRewriter, PatternRewriteWalker, RewritePattern
+from xdsl.rewriter import InsertPoint
 
 from attn_ir.dialects.tile import TiledAttentionOp, TileTableAttr, tile_tables
 from attn_ir.passes import cascade_forms
@@ -39,7 +40,7 @@ class TileCascade(RewritePattern):
             [TileTableAttr.from_table(t) for t in tables], self.block_q, self.block_k,
             inputs.scale, op.results[0].type, inputs.mask)
         tiled.attributes["footprint_bytes"] = IntegerAttr(tiled.footprint()["total"], 64)
-        rewriter.insert_op(tiled, cascade_forms.InsertPoint.before(op))
+        rewriter.insert(tiled, InsertPoint.before(op))
         rewriter.replace_all_uses_with(op.results[0], tiled.output)
         cascade_forms.erase_dead_cascade(op, rewriter)
 

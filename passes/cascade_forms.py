@@ -9,7 +9,6 @@ from typing import cast
 
 from xdsl.dialects.builtin import FloatAttr, TensorType
 from xdsl.ir import Operation, SSAValue
-from xdsl.rewriter import InsertPoint
 
 from attn_ir.dialects import cascade as C
 from attn_ir.dialects.attn import PatternAttr
@@ -110,5 +109,5 @@ def erase_dead_cascade(root: Operation, rewriter) -> None:
         if op.parent is None or any(r.uses for r in op.results):
             continue
         producers = [o.owner for o in op.operands if isinstance(o.owner, C.CascadeOp)]
-        rewriter.erase_op(op)
+        rewriter.erase(op)
         worklist.extend(producers)
