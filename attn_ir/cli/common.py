@@ -35,11 +35,17 @@ def read_input(path: str) -> tuple[str, str]:
     raise AssertionError("unreachable")
 
 
-def write_output(path: str | None, text: str) -> None:
-    """Write to stdout, or atomically to a file (nothing is left on failure)."""
+def write_output(path: str | None, text: str | bytes) -> None:
+    """Write text (or bytes, e.g. a PNG) to stdout, or atomically to a file
+    (nothing is left on failure)."""
     if path is None or path == "-":
-        sys.stdout.write(text)
-        sys.stdout.flush()
+        if isinstance(text, bytes):
+            sys.stdout.flush()
+            sys.stdout.buffer.write(text)
+            sys.stdout.buffer.flush()
+        else:
+            sys.stdout.write(text)
+            sys.stdout.flush()
         return
     directory = os.path.dirname(os.path.abspath(path))
     try:
@@ -47,8 +53,13 @@ def write_output(path: str | None, text: str) -> None:
     except OSError as e:
         fail(f"cannot write '{path}': {e.strerror}")
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
+        with (os.fdopen(fd, "wb") if isinstance(text, bytes)
+              else os.fdopen(fd, "w", encoding="utf-8")) as f:
             f.write(text)
+        # mkstemp creates the file 0600; give it the mode a plain open() would.
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)
         os.replace(tmp, path)
     except BaseException:
         if os.path.exists(tmp):
