@@ -114,6 +114,15 @@ def collecting(engine: DiagnosticEngine):
         _ENGINE.reset(token)
 
 
+class OpError(DiagnosticException):
+    """A pass failure about one op: reported at that op's location."""
+
+    def __init__(self, op: Operation, message: str):
+        super().__init__(message)
+        self.op = op
+        self.message = message
+
+
 def emit_remark(op: Operation, message: str) -> None:
     """A remark from an analysis or pass; printed by the CLI, checked by
     ``--verify-diagnostics``; dropped when nothing is collecting."""

@@ -17,6 +17,7 @@ from attn_ir.diagnostics import (
     Diagnostic,
     DiagnosticEngine,
     LocatingParser,
+    OpError,
     collecting,
     from_parse_error,
     verification_message,
@@ -88,6 +89,9 @@ def process(text: str, name: str, pipeline: PassPipeline | None = None,
         for p in pipeline.passes:
             try:
                 p.apply(parser.ctx, module)
+            except OpError as e:
+                engine.emit("error", e.op, f"{p.name}: {e.message}")
+                return result
             except DiagnosticException as e:
                 engine.emit("error", None, f"pass '{p.name}' failed: "
                             f"{verification_message(e)}")

@@ -16,6 +16,18 @@ def _cascade_dialect():
     return Cascade
 
 
+def _accel_dialect():
+    from attn_ir.dialects.accel import Accel
+
+    return Accel
+
+
+def _convert_to_accel():
+    from attn_ir.passes.convert_attn_to_accel import ConvertAttnToAccelPass
+
+    return ConvertAttnToAccelPass
+
+
 def _tile_dialect():
     from attn_ir.dialects.tile import Tile
 
@@ -47,11 +59,13 @@ def _tile():
 
 
 ATTN_IR_UNIVERSE = Universe(
-    all_dialects={"attn": _attn_dialect, "cascade": _cascade_dialect, "tile": _tile_dialect},
+    all_dialects={"attn": _attn_dialect, "cascade": _cascade_dialect, "tile": _tile_dialect,
+                  "accel": _accel_dialect},
     all_passes={
         "attn-decompose": _decompose,
         "attn-pass-count": _pass_count,
         "attn-fuse": _fuse,
         "attn-tile": _tile,
+        "convert-attn-to-accel": _convert_to_accel,
     },
 )

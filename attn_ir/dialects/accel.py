@@ -1,0 +1,592 @@
+"""The ``accel`` dialect: accelerator instructions.
+
+A kernel runs attention for one ``tile.attention`` on a target.  Its work is
+split into *lanes* (one per batch, head and query tile) and each lane walks
+its *steps* (the key tiles of its tile-table row, or the parts of a
+sliding-window band).  The body says what one lane does: the instructions
+before ``accel.step`` (the prologue) run once per lane, those inside each
+``accel.step`` once per step, those after it (the epilogue) once per lane.
+On-chip buffers are ``memref.alloc``s inside the kernel; DRAM tensors are
+the block arguments.
+
+```mlir
+%o = accel.kernel %q, %k, %v target #accel.target<"fusemax"> iteration #accel.blocks<...>
+       pattern #attn.causal {scale = 0.125 : f64} : (...) -> tensor<1x12x1024x64xf16> {
+^bb0(%qd: memref<...>, %kd: memref<...>, %vd: memref<...>, %od: memref<...>):
+  %qb = memref.alloc() : memref<256x64xf16>
+  ...
+  accel.dma_load %qd, %qb {tile = "q", unit = "DMA"} : memref<...>, memref<256x64xf16>
+  accel.step {
+    accel.dma_load %kd, %kb {tile = "k", unit = "DMA"} : ...
+    accel.sddmm %qb, %kb, %sb {unit = "PE2D"} : ...
+    ...
+  }
+  accel.normalize %acc, %l {unit = "VEC1D"} : ...
+  accel.dma_store %acc, %od {tile = "o", unit = "DMA"} : ...
+}
+```
+
+Iterations: ``#accel.blocks<q = 64, k = 64, tables = [#tile.table<...>]>``
+(block-sparse: the steps of a lane are its tile-table row; partial tiles
+apply the pattern) or ``#accel.band<rows = 32, cols = 32, parts = 16,
+left = 256, right = 255, dilation = [1], globals = [0]>`` (SALO: part p of
+query tile t covers, for row i, keys ``i + (p * cols + c - left) *
+dilation``; global keys and global queries run on the extra global PEs).
+
+Every instruction names the unit that executes it (``unit``), so the
+hardware model can build a per-unit timeline.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import ClassVar, cast
+
+from xdsl.dialects.builtin import (
+    ArrayAttr,
+    BoolAttr,
+    FloatAttr,
+    IntAttr,
+    IntegerAttr,
+    MemRefType,
+    StringAttr,
+    TensorType,
+)
+from xdsl.ir import Attribute, Block, Dialect, ParametrizedAttribute, Region, SSAValue
+from xdsl.irdl import (
+    IRDLOperation,
+    ParsePropInAttrDict,
+    irdl_attr_definition,
+    irdl_op_definition,
+    operand_def,
+    opt_operand_def,
+    opt_prop_def,
+    prop_def,
+    region_def,
+    result_def,
+    traits_def,
+    var_operand_def,
+)
+from xdsl.parser import AttrParser
+from xdsl.printer import Printer
+from xdsl.traits import NoTerminator
+from xdsl.utils.exceptions import VerifyException
+
+from attn_ir import targets as T
+from attn_ir.dialects.attn import PatternAttr
+from attn_ir.dialects.tile import TileTableAttr
+
+
+@irdl_attr_definition
+class TargetAttr(ParametrizedAttribute):
+    """``#accel.target<"salo">`` names a preset of ``attn_ir.targets``;
+    ``#accel.target<"salo", pe_rows = 64, clock_hz = 2.0e9>`` overrides some
+    of its parameters (integers or floats)."""
+
+    name = "accel.target"
+    preset: StringAttr
+    overrides: ArrayAttr[ArrayAttr]
+
+    def __init__(self, preset: str, overrides: dict[str, int | float] | None = None):
+        items = [ArrayAttr([StringAttr(k), _number_attr(v)])
+                 for k, v in sorted((overrides or {}).items())]
+        super().__init__(StringAttr(preset), ArrayAttr(items))
+
+    @property
+    def override_dict(self) -> dict[str, int | float]:
+        out = {}
+        for pair in self.overrides.data:
+            key, value = pair.data
+            out[cast(StringAttr, key).data] = (
+                value.data if isinstance(value, IntAttr) else cast(FloatAttr, value).value.data)
+        return out
+
+    @property
+    def target(self) -> T.Target:
+        return T.with_overrides(T.get_target(self.preset.data), **self.override_dict)
+
+    def verify(self) -> None:
+        if self.preset.data not in T.PRESETS:
+            raise VerifyException(
+                f"#accel.target: unknown target '{self.preset.data}'; known: "
+                + ", ".join(sorted(T.PRESETS)))
+        try:
+            self.target
+        except (KeyError, TypeError) as e:
+            raise VerifyException(f"#accel.target: {e.args[0]}") from None
+
+    def print_parameters(self, printer: Printer) -> None:
+        with printer.in_angle_brackets():
+            printer.print_string_literal(self.preset.data)
+            for key, value in self.override_dict.items():
+                printer.print_string(f", {key} = {value!r}")
+
+    @classmethod
+    def parse_parameters(cls, parser: AttrParser) -> Sequence[Attribute]:
+        overrides: dict[str, int | float] = {}
+        with parser.in_angle_brackets():
+            preset = parser.parse_str_literal(" (a target name)")
+            while parser.parse_optional_punctuation(",") is not None:
+                key = parser.parse_identifier(" (a target parameter)")
+                parser.parse_punctuation("=")
+                value = parser.parse_number()
+                overrides[key] = value
+        return [StringAttr(preset), ArrayAttr(
+            [ArrayAttr([StringAttr(k), _number_attr(v)]) for k, v in sorted(overrides.items())])]
+
+
+def _number_attr(value: int | float) -> Attribute:
+    return IntAttr(value) if isinstance(value, int) else FloatAttr(float(value), 64)
+
+
+@irdl_attr_definition
+class BlocksAttr(ParametrizedAttribute):
+    """Block-sparse iterations: lanes are (batch, head, query tile of ``q``
+    rows), steps the key tiles of ``k`` columns listed in the lane's row of
+    the head's tile table."""
+
+    name = "accel.blocks"
+    q: IntAttr
+    k: IntAttr
+    tables: ArrayAttr[TileTableAttr]
+
+    def print_parameters(self, printer: Printer) -> None:
+        with printer.in_angle_brackets():
+            printer.print_string(f"q = {self.q.data}, k = {self.k.data}, tables = ")
+            printer.print_attribute(self.tables)
+
+    @classmethod
+    def parse_parameters(cls, parser: AttrParser) -> Sequence[Attribute]:
+        with parser.in_angle_brackets():
+            parser.parse_keyword("q")
+            parser.parse_punctuation("=")
+            q = parser.parse_integer()
+            parser.parse_punctuation(",")
+            parser.parse_keyword("k")
+            parser.parse_punctuation("=")
+            k = parser.parse_integer()
+            parser.parse_punctuation(",")
+            parser.parse_keyword("tables")
+            parser.parse_punctuation("=")
+            tables = parser.parse_attribute()
+        if not isinstance(tables, ArrayAttr):
+            parser.raise_error("#accel.blocks: 'tables' must be a list of #tile.table")
+        return [IntAttr(q), IntAttr(k), tables]
+
+
+_BAND_FIELDS = ("rows", "cols", "parts", "left", "right")
+
+
+@irdl_attr_definition
+class BandAttr(ParametrizedAttribute):
+    """Sliding-window band iterations (SALO's data scheduler): lanes are
+    (batch, head, query tile of ``rows``), steps the ``parts`` diagonal
+    parts of ``cols`` keys each; ``globals`` run on the global PEs."""
+
+    name = "accel.band"
+    rows: IntAttr
+    cols: IntAttr
+    parts: IntAttr
+    left: IntAttr
+    right: IntAttr
+    dilation: ArrayAttr[IntAttr]
+    globals: ArrayAttr[IntAttr]
+
+    def print_parameters(self, printer: Printer) -> None:
+        with printer.in_angle_brackets():
+            for name in _BAND_FIELDS:
+                printer.print_string(f"{name} = {getattr(self, name).data}, ")
+            printer.print_string("dilation = ")
+            printer.print_attribute(self.dilation)
+            printer.print_string(", globals = ")
+            printer.print_attribute(self.globals)
+
+    @classmethod
+    def parse_parameters(cls, parser: AttrParser) -> Sequence[Attribute]:
+        values: list[Attribute] = []
+        with parser.in_angle_brackets():
+            for name in _BAND_FIELDS:
+                parser.parse_keyword(name)
+                parser.parse_punctuation("=")
+                values.append(IntAttr(parser.parse_integer()))
+                parser.parse_punctuation(",")
+            for n, name in enumerate(("dilation", "globals")):
+                if n:
+                    parser.parse_punctuation(",")
+                parser.parse_keyword(name)
+                parser.parse_punctuation("=")
+                values.append(ArrayAttr([IntAttr(x) for x in parser.parse_comma_separated_list(
+                    parser.Delimiter.SQUARE, parser.parse_integer)]))
+        return values
+
+    def head_dilation(self, head: int) -> int:
+        d = self.dilation.data
+        return (d[head] if len(d) > 1 else d[0]).data
+
+
+# -- the kernel ----------------------------------------------------------------
+
+
+@irdl_op_definition
+class KernelOp(IRDLOperation):
+    """Attention of q, k, v (and a mask) on ``target``, as the instructions
+    of one lane (see the module docstring).  ``double_buffer`` lets the DMA
+    of the next step overlap the current step's compute; ``pipeline`` also
+    double-buffers the intermediate tiles so the vector array works on step
+    s while the 2-D array starts step s + 1 (FuseMax).  ``kv_resident``
+    keeps a head's K and V on chip, so lanes after the first reuse them."""
+
+    name = "accel.kernel"
+    inputs = var_operand_def(TensorType)
+    target = prop_def(TargetAttr)
+    iteration = prop_def(BlocksAttr | BandAttr)
+    pattern = prop_def(PatternAttr)
+    scale = prop_def(FloatAttr)
+    schedule = opt_prop_def(StringAttr)
+    double_buffer = opt_prop_def(BoolAttr)
+    pipeline = opt_prop_def(BoolAttr)
+    kv_resident = opt_prop_def(BoolAttr)
+    output = result_def(TensorType)
+    body = region_def("single_block")
+    traits = traits_def(NoTerminator())
+    irdl_options = (ParsePropInAttrDict(),)
+    assembly_format = (
+        "$inputs `target` $target `iteration` $iteration `pattern` $pattern attr-dict "
+        "`:` functional-type($inputs, $output) $body"
+    )
+
+    def __init__(self, inputs: Sequence[SSAValue], target: TargetAttr,
+                 iteration: BlocksAttr | BandAttr, pattern: PatternAttr, scale: FloatAttr,
+                 result_type: TensorType, body: Region, schedule: str = "generic"):
+        super().__init__(
+            operands=[inputs], result_types=[result_type], regions=[body],
+            properties={"target": target, "iteration": iteration, "pattern": pattern,
+                        "scale": scale, "schedule": StringAttr(schedule)})
+
+    def flag(self, name: str) -> bool:
+        attr = getattr(self, name)
+        return attr is not None and attr.value.data != 0
+
+    @property
+    def dims(self) -> tuple[int, int, int, int, int, int]:
+        b, h, nq, d = cast(TensorType, self.inputs[0].type).get_shape()
+        _, _, nk, dv = cast(TensorType, self.inputs[2].type).get_shape()
+        return b, h, nq, nk, d, dv
+
+    @property
+    def has_mask(self) -> bool:
+        return len(self.inputs) == 4
+
+    def verify_(self) -> None:
+        if len(self.inputs) not in (3, 4):
+            raise VerifyException(f"'{self.name}' takes q, k, v and an optional mask")
+        args = self.body.block.args
+        if len(args) != len(self.inputs) + 1:
+            raise VerifyException(
+                f"'{self.name}' body needs one DRAM argument per input and one for "
+                f"the result ({len(self.inputs) + 1}), got {len(args)}")
+        for arg, value in zip(args, [*self.inputs, self.output]):
+            t = cast(TensorType, value.type)
+            if not isinstance(arg.type, MemRefType) or tuple(arg.type.get_shape()) != tuple(t.get_shape()):
+                raise VerifyException(
+                    f"'{self.name}' DRAM argument {arg.name_hint or arg.index} must be a "
+                    f"memref of shape {'x'.join(map(str, t.get_shape()))}")
+        steps = [op for op in self.body.block.ops if isinstance(op, StepOp)]
+        if not steps:
+            raise VerifyException(f"'{self.name}' body needs at least one accel.step")
+        _, h, nq, nk, _, _ = self.dims
+        it = self.iteration
+        if isinstance(it, BlocksAttr):
+            if len(it.tables.data) not in (1, h):
+                raise VerifyException(f"'{self.name}' needs one tile table or one per head")
+            for t in it.tables.data:
+                if len(t.arrays[0]) != -(-nq // it.q.data) + 1:
+                    raise VerifyException(
+                        f"'{self.name}' tile table does not match {nq} queries in tiles "
+                        f"of {it.q.data}")
+        elif len(it.dilation.data) not in (1, h):
+            raise VerifyException(f"'{self.name}' band dilation needs 1 or {h} entries")
+
+    def buffers(self) -> list[SSAValue]:
+        from xdsl.dialects.memref import AllocOp
+
+        return [op.memref for op in self.walk() if isinstance(op, AllocOp)]
+
+
+@irdl_op_definition
+class StepOp(IRDLOperation):
+    """The instructions run once per step of the lane (per key tile or band part)."""
+
+    name = "accel.step"
+    body = region_def("single_block")
+    traits = traits_def(NoTerminator())
+    assembly_format = "attr-dict-with-keyword $body"
+
+    def __init__(self, ops: Sequence[IRDLOperation] = ()):
+        super().__init__(regions=[Region(Block(ops))])
+
+
+# -- instructions --------------------------------------------------------------
+
+
+class InstructionOp(IRDLOperation):
+    """An instruction.  ``KIND`` keys the target's latency model and unit
+    map; ``unit`` says which unit executes this one."""
+
+    KIND: ClassVar[str]
+
+    @property
+    def latency_kind(self) -> str:
+        """The key of the target's latency model and unit map."""
+        return self.KIND
+
+    def buffer_shapes(self) -> list[tuple[int, ...]]:
+        return [tuple(cast(MemRefType, o.type).get_shape()) for o in self.operands]
+
+    def verify_(self) -> None:
+        unit = self.unit.data
+        if unit not in T.UNITS:
+            raise VerifyException(
+                f"'{self.name}' unit '{unit}' is not one of {', '.join(T.UNITS)}")
+        for o in self.operands:
+            if not isinstance(o.type, MemRefType):
+                raise VerifyException(f"'{self.name}' operands must be memrefs, got {o.type}")
+        self.verify_shapes()
+
+    def verify_shapes(self) -> None:
+        pass
+
+
+def _shape_error(op: IRDLOperation, message: str) -> VerifyException:
+    return VerifyException(f"'{op.name}' {message}")
+
+
+@irdl_op_definition
+class DmaLoadOp(InstructionOp):
+    """Copy this lane's (``tile = "q"``, ``"mask"``) or this step's (``"k"``,
+    ``"v"``) tile from DRAM into a buffer; ``bits`` is the width of each
+    element moved (for reduced-precision transfers)."""
+
+    name = "accel.dma_load"
+    KIND: ClassVar[str] = "dma_load"
+    source = operand_def(MemRefType)
+    dest = operand_def(MemRefType)
+    tile = prop_def(StringAttr)
+    bits = opt_prop_def(IntegerAttr)
+    unit = prop_def(StringAttr)
+    irdl_options = (ParsePropInAttrDict(),)
+    assembly_format = "$source `,` $dest attr-dict `:` type($source) `,` type($dest)"
+
+    def verify_shapes(self) -> None:
+        if self.tile.data not in ("q", "k", "v", "mask"):
+            raise _shape_error(self, f"tile must be q, k, v or mask, got '{self.tile.data}'")
+
+
+@irdl_op_definition
+class DmaStoreOp(InstructionOp):
+    """Copy a buffer holding this lane's output rows to DRAM."""
+
+    name = "accel.dma_store"
+    KIND: ClassVar[str] = "dma_store"
+    source = operand_def(MemRefType)
+    dest = operand_def(MemRefType)
+    unit = prop_def(StringAttr)
+    irdl_options = (ParsePropInAttrDict(),)
+    assembly_format = "$source `,` $dest attr-dict `:` type($source) `,` type($dest)"
+
+
+@irdl_op_definition
+class FillOp(InstructionOp):
+    """Set every element of a buffer to ``value``."""
+
+    name = "accel.fill"
+    KIND: ClassVar[str] = "fill"
+    dest = operand_def(MemRefType)
+    value = prop_def(FloatAttr)
+    unit = prop_def(StringAttr)
+    irdl_options = (ParsePropInAttrDict(),)
+    assembly_format = "$dest attr-dict `:` type($dest)"
+
+
+@irdl_op_definition
+class SddmmOp(InstructionOp):
+    """S = Q K^T on the 2-D array, masked: keys out of range are -inf always,
+    and on partial tiles (or band parts) so are pairs the pattern excludes.
+    With ``offset``, S is a slice of a row buffer at column ``step * k``."""
+
+    name = "accel.sddmm"
+    KIND: ClassVar[str] = "sddmm"
+    q = operand_def(MemRefType)
+    k = operand_def(MemRefType)
+    scores = operand_def(MemRefType)
+    mask = opt_operand_def(MemRefType)
+    sliced = opt_prop_def(BoolAttr)
+    unit = prop_def(StringAttr)
+    irdl_options = (ParsePropInAttrDict(),)
+    assembly_format = ("$q `,` $k `,` $scores (`mask` $mask^)? attr-dict `:` type($q) `,` "
+                       "type($k) `,` type($scores) (`,` type($mask)^)?")
+
+    def verify_shapes(self) -> None:
+        (rq, d), (rk, dk), (rs, _) = self.buffer_shapes()[:3]
+        if d != dk:
+            raise _shape_error(self, f"q and k buffers disagree on the head dimension ({d} vs {dk})")
+        if rs != rq:
+            raise _shape_error(self, f"scores buffer has {rs} rows, q has {rq}")
+
+
+@irdl_op_definition
+class ScaleOp(InstructionOp):
+    """S = factor * S."""
+
+    name = "accel.scale"
+    KIND: ClassVar[str] = "scale"
+    data = operand_def(MemRefType)
+    factor = prop_def(FloatAttr)
+    unit = prop_def(StringAttr)
+    irdl_options = (ParsePropInAttrDict(),)
+    assembly_format = "$data attr-dict `:` type($data)"
+
+
+@irdl_op_definition
+class ReduceOp(InstructionOp):
+    """Row reduction (``kind`` = ``max`` or ``sum``) of S into a [rows] buffer."""
+
+    name = "accel.reduce"
+    KIND: ClassVar[str] = "reduce"
+    source = operand_def(MemRefType)
+    dest = operand_def(MemRefType)
+    kind = prop_def(StringAttr)
+    unit = prop_def(StringAttr)
+    irdl_options = (ParsePropInAttrDict(),)
+    assembly_format = "$source `,` $dest attr-dict `:` type($source) `,` type($dest)"
+
+    @property
+    def latency_kind(self) -> str:
+        return f"reduce_{self.kind.data}"
+
+    def verify_shapes(self) -> None:
+        if self.kind.data not in ("max", "sum"):
+            raise _shape_error(self, f"kind must be max or sum, got '{self.kind.data}'")
+        src, dst = self.buffer_shapes()
+        if dst != src[:1]:
+            raise _shape_error(self, f"destination must have shape {src[0]}, got {dst}")
+
+
+@irdl_op_definition
+class MaxUpdateOp(InstructionOp):
+    """Running max: m' = max(m, m_tile); factor = exp(m - m') (0 while m is -inf)."""
+
+    name = "accel.max_update"
+    KIND: ClassVar[str] = "max_update"
+    running = operand_def(MemRefType)
+    tile_max = operand_def(MemRefType)
+    factor = operand_def(MemRefType)
+    unit = prop_def(StringAttr)
+    irdl_options = (ParsePropInAttrDict(),)
+    assembly_format = ("$running `,` $tile_max `,` $factor attr-dict `:` type($running) `,` "
+                       "type($tile_max) `,` type($factor)")
+
+
+@irdl_op_definition
+class ExpOp(InstructionOp):
+    """S = exp(S - shift) row-wise (S = exp(S) without a shift), with the
+    target's exp implementation; exp(-inf) = 0."""
+
+    name = "accel.exp"
+    KIND: ClassVar[str] = "exp"
+    data = operand_def(MemRefType)
+    shift = opt_operand_def(MemRefType)
+    unit = prop_def(StringAttr)
+    irdl_options = (ParsePropInAttrDict(),)
+    assembly_format = "$data (`shift` $shift^)? attr-dict `:` type($data) (`,` type($shift)^)?"
+
+
+@irdl_op_definition
+class SpmmOp(InstructionOp):
+    """O = P V on the 2-D array (P holds zeros where pairs were masked)."""
+
+    name = "accel.spmm"
+    KIND: ClassVar[str] = "spmm"
+    p = operand_def(MemRefType)
+    v = operand_def(MemRefType)
+    out = operand_def(MemRefType)
+    sliced = opt_prop_def(BoolAttr)
+    unit = prop_def(StringAttr)
+    irdl_options = (ParsePropInAttrDict(),)
+    assembly_format = "$p `,` $v `,` $out attr-dict `:` type($p) `,` type($v) `,` type($out)"
+
+
+@irdl_op_definition
+class AccumulateOp(InstructionOp):
+    """Running numerator and sum: acc = acc * factor + O_tile; l = l * factor
+    + l_tile (FuseMax's 1-pass cascade)."""
+
+    name = "accel.accumulate"
+    KIND: ClassVar[str] = "accumulate"
+    acc = operand_def(MemRefType)
+    total = operand_def(MemRefType)
+    factor = operand_def(MemRefType)
+    tile_out = operand_def(MemRefType)
+    tile_sum = operand_def(MemRefType)
+    unit = prop_def(StringAttr)
+    irdl_options = (ParsePropInAttrDict(),)
+    assembly_format = ("$acc `,` $total `,` $factor `,` $tile_out `,` $tile_sum attr-dict `:` "
+                       "type($acc) `,` type($total) `,` type($factor) `,` type($tile_out) `,` "
+                       "type($tile_sum)")
+
+
+@irdl_op_definition
+class MergeOp(InstructionOp):
+    """Weighted merge of a normalised partial result (SALO): acc = (l * acc +
+    l_tile * O_tile) / (l + l_tile); l = l + l_tile."""
+
+    name = "accel.merge"
+    KIND: ClassVar[str] = "merge"
+    acc = operand_def(MemRefType)
+    total = operand_def(MemRefType)
+    tile_out = operand_def(MemRefType)
+    tile_sum = operand_def(MemRefType)
+    unit = prop_def(StringAttr)
+    irdl_options = (ParsePropInAttrDict(),)
+    assembly_format = ("$acc `,` $total `,` $tile_out `,` $tile_sum attr-dict `:` type($acc) "
+                       "`,` type($total) `,` type($tile_out) `,` type($tile_sum)")
+
+
+@irdl_op_definition
+class NormalizeOp(InstructionOp):
+    """X = X / l row-wise (0 where l is 0)."""
+
+    name = "accel.normalize"
+    KIND: ClassVar[str] = "normalize"
+    data = operand_def(MemRefType)
+    total = operand_def(MemRefType)
+    unit = prop_def(StringAttr)
+    irdl_options = (ParsePropInAttrDict(),)
+    assembly_format = "$data `,` $total attr-dict `:` type($data) `,` type($total)"
+
+
+@irdl_op_definition
+class GlobalRowsOp(InstructionOp):
+    """The global queries of this lane attend every key, on the global PE
+    row (SALO); their rows of ``out`` are replaced."""
+
+    name = "accel.global_rows"
+    KIND: ClassVar[str] = "global_rows"
+    q = operand_def(MemRefType)
+    k = operand_def(MemRefType)
+    v = operand_def(MemRefType)
+    out = operand_def(MemRefType)
+    unit = prop_def(StringAttr)
+    irdl_options = (ParsePropInAttrDict(),)
+    assembly_format = ("$q `,` $k `,` $v `,` $out attr-dict `:` type($q) `,` type($k) `,` "
+                       "type($v) `,` type($out)")
+
+
+INSTRUCTIONS = (DmaLoadOp, DmaStoreOp, FillOp, SddmmOp, ScaleOp, ReduceOp, MaxUpdateOp,
+                ExpOp, SpmmOp, AccumulateOp, MergeOp, NormalizeOp, GlobalRowsOp)
+
+Accel = Dialect(
+    "accel",
+    [KernelOp, StepOp, *INSTRUCTIONS],
+    [TargetAttr, BlocksAttr, BandAttr],
+)

@@ -1,0 +1,237 @@
+"""Accelerator targets as data: one record per accelerator.
+
+A ``Target`` gives the array sizes, buffers, clock, DRAM bandwidth,
+datapath precision, exp implementation, which unit runs which kind of
+instruction, and an energy table.  Passes read it to lower and schedule; the
+hardware model reads it to time and cost instructions; nothing branches on a
+target's name.
+
+The latency model (``Target.cycles``) is the same for every target and is
+derived from the dataflow of a 2-D systolic array with extra global PEs and a
+1-D vector array:
+
+* 2-D array ops (``sddmm``, ``spmm``) keep two dims spatial on the
+  rows x cols PEs and stream the third: ``passes * streamed`` cycles, with
+  ``passes = ceil(a / rows) * ceil(b / cols)``.  ``sddmm`` streams the head
+  dimension (QK is output-stationary), ``spmm`` streams the value dimension
+  (P stays in the PEs, V flows through);
+* element-wise ops (scale, exp, normalise) take ``ceil(elements / lanes)``
+  cycles times the op's per-element latency (exp: the target's
+  ``exp_cycles``);
+* a row reduction on the 2-D array passes partial results along a chain of
+  PEs (``cols`` cycles per pass); on the vector array, ``ceil(elements /
+  lanes)`` cycles;
+* DMA moves ``bytes`` at ``dram_bytes_per_cycle``;
+* each kernel step costs ``step_overhead`` cycles on the 2-D array (flushing
+  its registers), and the array drains ``cols + global_cols - 1`` cycles
+  after the last step.
+
+Sources are cited per preset below.  Energy defaults are the 45 nm figures
+of Horowitz, "Computing's energy problem", ISSCC 2014 (pJ per operation:
+16-bit FP multiply 1.1, add 0.4; 32-bit FP multiply 3.7, add 0.9; 8 KB SRAM
+read of 64 bits 10 pJ, i.e. ~1.25 pJ/byte; DRAM ~1.3-2.6 nJ per 64 bits,
+i.e. ~160-320 pJ/byte (we use 160)); exp and division are costed as a few
+multiply-adds (a piecewise-linear exp is one multiply and one add; an exact
+exp ~ 8 multiply-adds; a division ~ 4 multiplies).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field, fields, replace
+
+UNITS = ("DMA", "PE2D", "GLOBAL", "VEC1D", "TOPK", "CODEC")
+"""Execution units an instruction may run on (GLOBAL: SALO's extra global
+PE row and column, which work beside the main array)."""
+
+INSTRUCTION_KINDS = (
+    "dma_load", "dma_store", "fill", "sddmm", "scale", "reduce_max", "reduce_sum",
+    "max_update", "exp", "spmm", "accumulate", "merge", "normalize", "global_rows",
+)
+
+
+@dataclass(frozen=True)
+class EnergyTable:
+    """Energy per event in picojoules (defaults: Horowitz, ISSCC 2014, 45 nm)."""
+
+    mac: float = 1.5
+    """16-bit multiply-add (1.1 pJ multiply + 0.4 pJ add)."""
+    add: float = 0.4
+    mul: float = 1.1
+    exp: float = 12.0
+    """An exact exp costed as ~8 multiply-adds."""
+    exp_pwl: float = 1.5
+    """A piecewise-linear exp: one multiply-add after a table lookup."""
+    div: float = 4.4
+    """A division costed as ~4 multiplies."""
+    max: float = 0.4
+    """A comparison, costed as an add."""
+    buffer_byte: float = 1.25
+    """On-chip SRAM access per byte (10 pJ per 64-bit read of an 8 KB SRAM)."""
+    dram_byte: float = 160.0
+    """DRAM access per byte (1.3 nJ per 64 bits)."""
+
+
+@dataclass(frozen=True)
+class Target:
+    """One accelerator.  Sizes in elements, bytes, cycles and Hz."""
+
+    name: str
+    pe_rows: int
+    pe_cols: int
+    vec_lanes: int
+    buffer_bytes: int
+    clock_hz: float
+    dram_bytes_per_s: float
+    elem_bits: int = 16
+    global_rows: int = 0
+    """Extra PE rows for global queries (SALO)."""
+    global_cols: int = 0
+    """Extra PE columns for global keys (SALO)."""
+    exp: str = "exact"
+    """``exact``, ``pwl`` (piecewise linear) or ``taylor``."""
+    exp_segments: int = 0
+    """Segments of a piecewise-linear exp, or terms of a Taylor exp."""
+    exp_cycles: int = 1
+    step_overhead: int = 0
+    """Cycles the 2-D array spends between two kernel steps."""
+    units: tuple[tuple[str, str], ...] = ()
+    """(instruction kind, unit) pairs overriding ``DEFAULT_UNITS``."""
+    energy: EnergyTable = field(default_factory=EnergyTable)
+    citation: str = ""
+
+    # -- derived -----------------------------------------------------------
+
+    @property
+    def dram_bytes_per_cycle(self) -> float:
+        return self.dram_bytes_per_s / self.clock_hz
+
+    @property
+    def elem_bytes(self) -> int:
+        return max(1, self.elem_bits // 8)
+
+    @property
+    def peak_ops_per_cycle(self) -> int:
+        """Multiply and add of every PE of the 2-D array, global PEs included."""
+        return 2 * (self.pe_rows * self.pe_cols + self.global_rows * self.pe_cols
+                    + self.global_cols * self.pe_rows)
+
+    @property
+    def drain_cycles(self) -> int:
+        return self.pe_cols + self.global_cols - 1
+
+    @property
+    def exp_error_bound(self) -> float:
+        """Relative error bound of the exp unit on the ranges softmax uses."""
+        if self.exp == "exact":
+            return 0.0
+        if self.exp == "pwl":
+            # Linear interpolation of exp on [-x_max, 0] with S segments:
+            # error <= h^2 / 8 * max|exp''| = h^2 / 8 with h = x_max / S.
+            h = PWL_RANGE / max(1, self.exp_segments)
+            return h * h / 8
+        return PWL_RANGE ** (self.exp_segments + 1) / math.factorial(self.exp_segments + 1)
+
+    def unit_of(self, kind: str) -> str:
+        return dict(self.units).get(kind, DEFAULT_UNITS[kind])
+
+    def lanes(self, unit: str) -> int:
+        if unit in ("PE2D", "GLOBAL"):
+            return self.pe_rows * self.pe_cols
+        if unit == "VEC1D":
+            return self.vec_lanes
+        return 1
+
+    def cycles(self, kind: str, shape: tuple[int, ...]) -> int:
+        """Cycles of one instruction of ``kind`` (see the module docstring).
+        ``shape``: sddmm (rows, keys, head dim); spmm (rows, keys, value dim);
+        element-wise and reductions (rows, cols); DMA (bytes,)."""
+        unit = self.unit_of(kind)
+        if kind in ("dma_load", "dma_store"):
+            return max(1, math.ceil(shape[0] / self.dram_bytes_per_cycle))
+        if kind == "sddmm":
+            rows, keys, depth = shape
+            return _passes(rows, keys, self) * depth
+        if kind == "spmm":
+            rows, keys, width = shape
+            return _passes(rows, keys, self) * width
+        if kind == "global_rows":
+            # Each global query streams every key past its row of PEs.
+            rows, keys, depth = shape
+            return math.ceil(rows / max(1, self.global_rows)) * math.ceil(
+                keys / self.pe_cols) * depth
+        elements = math.prod(shape)
+        if kind in ("reduce_max", "reduce_sum") and unit == "PE2D":
+            rows, cols = shape
+            return _passes(rows, cols, self) * self.pe_cols
+        per = self.exp_cycles if kind == "exp" else 1
+        return max(1, math.ceil(elements / self.lanes(unit))) * per
+
+
+def _passes(a: int, b: int, t: Target) -> int:
+    return math.ceil(a / t.pe_rows) * math.ceil(b / t.pe_cols)
+
+
+PWL_RANGE = 16.0
+"""Softmax exponents below -16 contribute < 1.2e-7 relative; the exp units
+approximate exp on [-16, 0]."""
+
+DEFAULT_UNITS = {
+    "dma_load": "DMA", "dma_store": "DMA",
+    "sddmm": "PE2D", "spmm": "PE2D",
+    "fill": "VEC1D", "scale": "VEC1D", "reduce_max": "VEC1D", "reduce_sum": "VEC1D",
+    "max_update": "VEC1D", "exp": "VEC1D", "accumulate": "VEC1D", "merge": "VEC1D",
+    "normalize": "VEC1D", "global_rows": "GLOBAL",
+}
+
+_ON_ARRAY = tuple((k, "PE2D") for k in ("scale", "exp", "reduce_sum", "normalize"))
+
+PRESETS: dict[str, Target] = {
+    "salo": Target(
+        name="salo", pe_rows=32, pe_cols=32, vec_lanes=32, global_rows=1, global_cols=1,
+        buffer_bytes=2 * 1024 * 1024, clock_hz=1e9, dram_bytes_per_s=128e9,
+        elem_bits=16, exp="pwl", exp_segments=16, exp_cycles=1, step_overhead=1,
+        units=_ON_ARRAY,
+        citation=(
+            "Shen et al., SALO, DAC 2022: 32x32 PE array with one global row and "
+            "one global column at 1 GHz; per iteration the array spends d cycles on "
+            "QK, 1 scaling, 1 exp, cols for the row sum, 1 normalising, d on AV and "
+            "1 flushing; piecewise-linear exp in the PEs.  The published model keeps "
+            "operands on chip; the 128 GB/s DRAM and 2 MiB buffer are this "
+            "project's assumptions."),
+    ),
+    "fusemax": Target(
+        name="fusemax", pe_rows=256, pe_cols=256, vec_lanes=256,
+        buffer_bytes=16 * 1024 * 1024, clock_hz=940e6, dram_bytes_per_s=400 * 2**30,
+        elem_bits=16, exp="exact", exp_cycles=1, units=(("exp", "PE2D"), ("scale", "PE2D")),
+        citation=(
+            "Nelson et al., FuseMax, MICRO 2024: 256x256 2-D array and 256-lane 1-D "
+            "array, 16 MiB global buffer, 940 MHz, 400 GiB/s DRAM; the 2-D PEs also "
+            "compute exp; the 1-D array keeps the running max, sum and rescale."),
+    ),
+    "flat": Target(
+        name="flat", pe_rows=256, pe_cols=256, vec_lanes=256,
+        buffer_bytes=32 * 1024 * 1024, clock_hz=940e6, dram_bytes_per_s=400 * 2**30,
+        elem_bits=16, exp="exact", exp_cycles=1,
+        citation=(
+            "Kao et al., FLAT, ASPLOS 2023, as the FuseMax paper models it: the same "
+            "256x256 2-D and 256-lane 1-D arrays, 940 MHz, 400 GiB/s, given a 32 MiB "
+            "buffer; softmax on the 1-D array."),
+    ),
+}
+
+
+def get_target(name: str) -> Target:
+    try:
+        return PRESETS[name]
+    except KeyError:
+        raise KeyError(f"unknown target '{name}'; known: {', '.join(sorted(PRESETS))}") from None
+
+
+def with_overrides(target: Target, **overrides) -> Target:
+    """A copy of ``target`` with some fields replaced (for design sweeps)."""
+    known = {f.name for f in fields(Target)}
+    unknown = set(overrides) - known
+    if unknown:
+        raise KeyError(f"unknown target parameter(s): {', '.join(sorted(unknown))}")
+    return replace(target, **overrides)

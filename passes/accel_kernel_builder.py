@@ -1,0 +1,118 @@
+"""Building ``accel.kernel`` bodies: buffers, instructions with the unit the
+target assigns, and steps.  Shared by the lowering and the schedule passes
+so each writes only the instruction sequence of its dataflow."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from typing import cast
+
+from xdsl.dialects import memref
+from xdsl.dialects.builtin import (
+    BoolAttr,
+    FloatAttr,
+    IntegerAttr,
+    MemRefType,
+    StringAttr,
+    TensorType,
+    f32,
+)
+from xdsl.ir import Attribute, Block, Operation, Region, SSAValue
+
+from attn_ir import targets as T
+from attn_ir.diagnostics import OpError
+from attn_ir.dialects import accel as A
+
+
+class KernelBody:
+    """Accumulates the body of a kernel: ``buffer`` allocates, ``emit``
+    appends an instruction, ``with body.step():`` opens an ``accel.step``."""
+
+    def __init__(self, target: T.Target, dram_types: Sequence[TensorType]):
+        self.target = target
+        self.block = Block(arg_types=[MemRefType(t.element_type, t.get_shape())
+                                      for t in dram_types])
+        names = ("q", "k", "v", "mask", "o") if len(dram_types) == 5 else ("q", "k", "v", "o")
+        self.dram: dict[str, SSAValue] = dict(zip(names, self.block.args))
+        for name, arg in self.dram.items():
+            arg.name_hint = f"{name}_dram"
+        self._current = self.block
+
+    def buffer(self, name: str, shape: Sequence[int], element: Attribute = f32) -> SSAValue:
+        alloc = memref.AllocOp([], [], MemRefType(element, list(shape)))
+        alloc.memref.name_hint = name
+        self._current.add_op(alloc)
+        return alloc.memref
+
+    def emit(self, cls: type[A.InstructionOp], operands: Sequence[SSAValue | None],
+             **props: bool | int | float | str) -> A.InstructionOp:
+        """Append an instruction; its unit is the one the target gives its kind."""
+        properties: dict[str, Attribute] = {}
+        for key, value in props.items():
+            if isinstance(value, bool):
+                properties[key] = BoolAttr.from_bool(value)
+            elif isinstance(value, int):
+                properties[key] = IntegerAttr(value, 64)
+            elif isinstance(value, float):
+                properties[key] = FloatAttr(value, 64)
+            else:
+                properties[key] = StringAttr(value)
+        op = cls.build(operands=[o if o is not None else [] for o in operands],
+                       properties=properties)
+        op.properties["unit"] = StringAttr(self.target.unit_of(op.latency_kind))
+        self._current.add_op(op)
+        return op
+
+    @contextmanager
+    def step(self) -> Iterator[None]:
+        step = A.StepOp()
+        self._current.add_op(step)
+        outer, self._current = self._current, step.body.block
+        try:
+            yield
+        finally:
+            self._current = outer
+
+    def region(self) -> Region:
+        return Region(self.block)
+
+
+def buffer_bytes(kernel: A.KernelOp) -> dict[str, int]:
+    """On-chip bytes of each buffer of a kernel, doubled where the schedule
+    double-buffers it (DMA targets with ``double_buffer``; every buffer
+    written inside a step with ``pipeline``)."""
+    doubled = set()
+    if kernel.flag("double_buffer") or kernel.flag("pipeline"):
+        for step in kernel.walk():
+            if not isinstance(step, A.StepOp):
+                continue
+            for op in step.walk():
+                if isinstance(op, A.DmaLoadOp):
+                    doubled.add(op.dest)
+                elif kernel.flag("pipeline") and isinstance(op, A.InstructionOp):
+                    doubled.update(o for o in op.operands if o.owner is not op
+                                   and isinstance(o.owner, memref.AllocOp))
+    sizes = {}
+    for buf in kernel.buffers():
+        t = cast(MemRefType, buf.type)
+        elem = t.element_type.bitwidth // 8
+        count = 1
+        for d in t.get_shape():
+            count *= d
+        sizes[buf.name_hint or f"buffer{len(sizes)}"] = count * elem * (2 if buf in doubled else 1)
+    return sizes
+
+
+def check_buffers(kernel: A.KernelOp, anchor: Operation) -> None:
+    """Fail at ``anchor`` when the kernel's buffers do not fit the target."""
+    target = kernel.target.target
+    sizes = buffer_bytes(kernel)
+    total = sum(sizes.values())
+    if total > target.buffer_bytes:
+        name, largest = max(sizes.items(), key=lambda kv: kv[1])
+        raise OpError(
+            anchor,
+            f"buffers do not fit target '{target.name}': buffer '{name}' needs "
+            f"{largest} bytes, all buffers need {total} bytes, {target.buffer_bytes} "
+            "bytes are available")

@@ -1,0 +1,105 @@
+"""``convert-attn-to-accel{target=NAME}``: ``tile.attention`` → an
+``accel.kernel`` for the target, with buffer allocation.
+
+The generic lowering runs FuseMax's 1-pass cascade per key tile (Nelson et
+al., MICRO'24): QK on the 2-D array (masked on partial tiles), the tile's
+row max, the running max and rescale factor, exp, the tile's row sum, PV on
+the 2-D array, and the running numerator and sum; the epilogue divides and
+stores.  Units come from the target.  A kernel whose buffers do not fit the
+target fails with a diagnostic naming the buffer and the bytes needed and
+available.  Schedule passes (``accel-schedule-*``) refine this kernel.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import cast
+
+from xdsl.context import Context
+from xdsl.dialects.builtin import IntAttr, ModuleOp, TensorType
+from xdsl.passes import ModulePass
+from xdsl.pattern_rewriter import (
+    PatternRewriter,
+    PatternRewriteWalker,
+    RewritePattern,
+    op_type_rewrite_pattern,
+)
+
+from attn_ir import targets as T
+from attn_ir.dialects import accel as A
+from attn_ir.dialects.tile import TiledAttentionOp
+from attn_ir.passes.accel_kernel_builder import KernelBody, check_buffers
+
+
+def block_kernel_body(target: T.Target, tiled: TiledAttentionOp) -> KernelBody:
+    """The generic 1-pass block-sparse body for the tiled op's tile sizes."""
+    b, h, nq, nk, d, dv = tiled.dims
+    bq, bk = tiled.block_q.value.data, tiled.block_k.value.data
+    elem = cast(TensorType, tiled.q.type).element_type
+    types = [cast(TensorType, v.type) for v in tiled.operands] + [
+        cast(TensorType, tiled.output.type)]
+    body = KernelBody(target, types)
+    dram = body.dram
+    qb = body.buffer("q_tile", [bq, d], elem)
+    kb = body.buffer("k_tile", [bk, d], elem)
+    vb = body.buffer("v_tile", [bk, dv], elem)
+    mb = body.buffer("mask_tile", [bq, bk], elem) if "mask" in dram else None
+    sb = body.buffer("scores", [bq, bk])
+    tile_max = body.buffer("tile_max", [bq])
+    run_max = body.buffer("running_max", [bq])
+    factor = body.buffer("rescale", [bq])
+    tile_sum = body.buffer("tile_sum", [bq])
+    run_sum = body.buffer("running_sum", [bq])
+    tile_out = body.buffer("tile_out", [bq, dv])
+    acc = body.buffer("numerator", [bq, dv])
+    body.emit(A.DmaLoadOp, [dram["q"], qb], tile="q")
+    body.emit(A.FillOp, [run_max], value=float("-inf"))
+    body.emit(A.FillOp, [run_sum], value=0.0)
+    body.emit(A.FillOp, [acc], value=0.0)
+    with body.step():
+        body.emit(A.DmaLoadOp, [dram["k"], kb], tile="k")
+        body.emit(A.DmaLoadOp, [dram["v"], vb], tile="v")
+        if mb is not None:
+            body.emit(A.DmaLoadOp, [dram["mask"], mb], tile="mask")
+        body.emit(A.SddmmOp, [qb, kb, sb, mb])
+        body.emit(A.ScaleOp, [sb], factor=tiled.scale.value.data)
+        body.emit(A.ReduceOp, [sb, tile_max], kind="max")
+        body.emit(A.MaxUpdateOp, [run_max, tile_max, factor])
+        body.emit(A.ExpOp, [sb, run_max])
+        body.emit(A.ReduceOp, [sb, tile_sum], kind="sum")
+        body.emit(A.SpmmOp, [sb, vb, tile_out])
+        body.emit(A.AccumulateOp, [acc, run_sum, factor, tile_out, tile_sum])
+    body.emit(A.NormalizeOp, [acc, run_sum])
+    body.emit(A.DmaStoreOp, [acc, dram["o"]])
+    return body
+
+
+class LowerTiledAttention(RewritePattern):
+    def __init__(self, target: A.TargetAttr):
+        self.target = target
+
+    @op_type_rewrite_pattern
+    def match_and_rewrite(self, op: TiledAttentionOp, rewriter: PatternRewriter) -> None:
+        body = block_kernel_body(self.target.target, op)
+        iteration = A.BlocksAttr(IntAttr(op.block_q.value.data), IntAttr(op.block_k.value.data),
+                                 op.tables)
+        kernel = A.KernelOp(list(op.operands), self.target, iteration, op.pattern, op.scale,
+                            cast(TensorType, op.output.type), body.region())
+        check_buffers(kernel, op)
+        rewriter.replace(op, kernel)
+
+
+@dataclass(frozen=True)
+class ConvertAttnToAccelPass(ModulePass):
+    name = "convert-attn-to-accel"
+
+    target: str = "fusemax"
+
+    def __post_init__(self):
+        if self.target not in T.PRESETS:
+            raise ValueError(f"convert-attn-to-accel: unknown target '{self.target}'; "
+                             f"known: {', '.join(sorted(T.PRESETS))}")
+
+    def apply(self, ctx: Context, op: ModuleOp) -> None:
+        PatternRewriteWalker(LowerTiledAttention(A.TargetAttr(self.target)),
+                             apply_recursively=False).rewrite_module(op)
