@@ -107,8 +107,9 @@ def _rows(q: np.ndarray, k: np.ndarray, v: np.ndarray, allowed: np.ndarray,
         # key's value must not leak in through 0 * inf or 0 * NaN).
         num = p @ np.where(bad_v[:, None], 0.0, v)
         hit = (allowed & bad_v[None, :])
-        num = num + np.where(hit.any(axis=1, keepdims=True),
-                             (p * hit) @ np.where(bad_v[:, None], v, 0.0), 0.0)
+        with np.errstate(invalid="ignore"):  # 0 * inf in rows that attend none
+            num = num + np.where(hit.any(axis=1, keepdims=True),
+                                 (p * hit) @ np.where(bad_v[:, None], v, 0.0), 0.0)
     else:
         num = p @ v
     empty = total == 0

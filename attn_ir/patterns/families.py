@@ -151,6 +151,8 @@ class Window(Pattern):
 
     def validate(self, nq, nk, heads):
         _validate_non_negative(self.mnemonic, left=self.left, right=self.right)
+        if not self.dilation:
+            raise PatternError("#attn.window: dilation needs at least one value")
         for d in self.dilation:
             _validate_positive(self.mnemonic, dilation=d)
         if len(self.dilation) > 1 and len(self.dilation) != heads:
@@ -217,6 +219,12 @@ class Window2D(Pattern):
         return pairs_from_ranges(qt, lo, hi, -(-dom.nk // bk))
 
     def validate(self, nq, nk, heads):
+        for key, value in (("grid", self.grid), ("window", self.window)):
+            if len(value) != 2:
+                raise PatternError(
+                    f"#attn.window2d: {key} must have 2 entries (rows, columns), "
+                    f"got {len(value)}"
+                )
         _validate_positive(self.mnemonic, grid_rows=self.grid[0],
                            grid_cols=self.grid[1])
         _validate_non_negative(self.mnemonic, offset=self.offset)
@@ -334,13 +342,13 @@ class RandomBlocks(Pattern):
 
     def chosen(self, nq: int, nk: int) -> np.ndarray:
         """[query blocks, min(count, K)] table of chosen key blocks."""
-        num_k = -(-nk // self.block)
+        num_q, num_k = -(-nq // self.block), -(-nk // self.block)
         size = min(self.count, num_k)
         return np.array(
             [np.sort(np.random.default_rng([self.seed, b]).choice(num_k, size, replace=False))
-             for b in range(-(-nq // self.block))],
+             for b in range(num_q)],
             dtype=np.int64,
-        ).reshape(-1, size)
+        ).reshape(num_q, size)
 
     def attends(self, i, j, dom):
         table = self.chosen(dom.nq, dom.nk)
@@ -374,7 +382,8 @@ class RandomBlocks(Pattern):
 
     def validate(self, nq, nk, heads):
         _validate_positive(self.mnemonic, block=self.block)
-        _validate_non_negative(self.mnemonic, count=self.count)
+        # numpy's generator takes non-negative seeds only.
+        _validate_non_negative(self.mnemonic, count=self.count, seed=self.seed)
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,214 @@
+"""Shared hypothesis strategies for the pattern and reference tests.
+
+``shapes()`` draws small attention shapes, ``patterns(nq, nk, heads)`` a
+random pattern that passes ``validate(nq, nk, heads)`` (every family, and
+unions / intersections nested up to two levels), and ``masks(...)`` the data
+of a mask operand.  ``naive_attends`` restates each family's predicate from
+its documentation in plain Python, independently of the library's
+vectorised ``attends``.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+import numpy as np
+from hypothesis import strategies as st
+
+from attn_ir.patterns import (
+    BlockLocal,
+    Causal,
+    Dense,
+    Fixed,
+    Global,
+    Intersection,
+    MaskOperand,
+    Pattern,
+    RandomBlocks,
+    Strided,
+    Union,
+    Window,
+    Window2D,
+)
+
+MAX_N = 70
+MAX_TILE = 24
+MAX_HEADS = 3
+
+LEAF_FAMILIES = (
+    "dense", "causal", "window", "window2d", "global", "block_local",
+    "random_blocks", "strided", "fixed", "mask",
+)
+
+
+@st.composite
+def shapes(draw, max_n: int = MAX_N, max_heads: int = MAX_HEADS):
+    """(nq, nk, heads); nq and nk are drawn independently."""
+    nq = draw(st.integers(1, max_n))
+    nk = draw(st.integers(1, max_n))
+    heads = draw(st.integers(1, max_heads))
+    return nq, nk, heads
+
+
+@st.composite
+def tiles(draw):
+    return draw(st.integers(1, MAX_TILE)), draw(st.integers(1, MAX_TILE))
+
+
+@st.composite
+def leaf_patterns(draw, nq: int, nk: int, heads: int, family: str | None = None):
+    """One non-combination pattern that fits (nq, nk, heads)."""
+    n = min(nq, nk)
+    family = family or draw(st.sampled_from(LEAF_FAMILIES))
+    if family == "dense":
+        return Dense()
+    if family == "causal":
+        return Causal(draw(st.integers(-nq - 3, nk + 3)))
+    if family == "window":
+        if heads > 1 and draw(st.booleans()):
+            dilation = tuple(draw(st.lists(st.integers(1, 5), min_size=heads,
+                                           max_size=heads)))
+        else:
+            dilation = (draw(st.integers(1, 5)),)
+        return Window(draw(st.integers(0, nq + 2)), draw(st.integers(0, nk + 2)),
+                      dilation)
+    if family == "window2d":
+        rows = draw(st.integers(1, n))
+        cols = draw(st.integers(1, n // rows))
+        offset = draw(st.integers(0, n - rows * cols))
+        window = (2 * draw(st.integers(0, rows)) + 1, 2 * draw(st.integers(0, cols)) + 1)
+        return Window2D((rows, cols), window, offset)
+    if family == "global":
+        picked = draw(st.lists(st.integers(0, n - 1), unique=True, max_size=min(n, 5)))
+        return Global(tuple(picked))
+    if family == "block_local":
+        return BlockLocal(draw(st.integers(1, 30)), draw(st.integers(0, 3)),
+                          draw(st.integers(0, 3)))
+    if family == "random_blocks":
+        return RandomBlocks(draw(st.integers(1, 30)), draw(st.integers(0, 4)),
+                            draw(st.integers(0, 2**32 - 1)))
+    if family == "strided":
+        return Strided(draw(st.integers(1, 20)))
+    if family == "fixed":
+        stride = draw(st.integers(1, 20))
+        return Fixed(stride, draw(st.integers(1, stride)))
+    if family == "mask":
+        return MaskOperand()
+    raise AssertionError(family)
+
+
+@st.composite
+def patterns(draw, nq: int, nk: int, heads: int, depth: int = 2):
+    """A random valid pattern: a leaf, or a union / intersection of 1-3
+    children nested up to ``depth`` levels."""
+    if depth == 0 or draw(st.integers(0, 2)) > 0:
+        return draw(leaf_patterns(nq, nk, heads))
+    kind = draw(st.sampled_from((Union, Intersection)))
+    children = draw(st.lists(patterns(nq, nk, heads, depth - 1), min_size=1, max_size=3))
+    return kind(tuple(children))
+
+
+@st.composite
+def combinations(draw, nq: int, nk: int, heads: int, kind: type | None = None):
+    """A union or intersection (``kind``, else either), nested one or two levels."""
+    kind = kind or draw(st.sampled_from((Union, Intersection)))
+    children = draw(st.lists(patterns(nq, nk, heads, 1), min_size=1, max_size=3))
+    return kind(tuple(children))
+
+
+@st.composite
+def masks(draw, heads: int, nq: int, nk: int) -> np.ndarray:
+    """Mask operand data [heads, nq, nk]: uniform noise of a random density,
+    or blocky (constant on random rectangles, so tiles can be full or empty)."""
+    rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
+    density = draw(st.sampled_from((0.0, 0.1, 0.5, 0.9, 1.0)))
+    if draw(st.booleans()):
+        return rng.random((heads, nq, nk)) < density
+    a, b = draw(st.integers(1, 16)), draw(st.integers(1, 16))
+    coarse = rng.random((heads, -(-nq // a), -(-nk // b))) < density
+    return np.repeat(np.repeat(coarse, a, axis=1), b, axis=2)[:, :nq, :nk].copy()
+
+
+def _window_attends(p: Window, i: int, j: int, head: int) -> bool:
+    dil = p.dilation[head] if len(p.dilation) > 1 else p.dilation[0]
+    return any(j == i + t * dil for t in range(-p.left, p.right + 1))
+
+
+def _window2d_attends(p: Window2D, i: int, j: int) -> bool:
+    rows, cols = p.grid
+    li, lj = i - p.offset, j - p.offset
+    if not (0 <= li < rows * cols and 0 <= lj < rows * cols):
+        return False
+    return (abs(li // cols - lj // cols) <= p.window[0] // 2
+            and abs(li % cols - lj % cols) <= p.window[1] // 2)
+
+
+@lru_cache(maxsize=4096)
+def _random_blocks(seed: int, query_block: int, num_k: int, count: int) -> frozenset:
+    # The generator documented on RandomBlocks.
+    chosen = np.random.default_rng([seed, query_block]).choice(
+        num_k, size=min(count, num_k), replace=False)
+    return frozenset(int(c) for c in chosen)
+
+
+def naive_attends(p: Pattern, i: int, j: int, head: int, nq: int, nk: int,
+                  mask: np.ndarray | None = None) -> bool:
+    """Does query i attend key j, from each family's documented definition."""
+    match p:
+        case Dense():
+            return True
+        case Causal():
+            return j <= i + p.offset
+        case Window():
+            return _window_attends(p, i, j, head)
+        case Window2D():
+            return _window2d_attends(p, i, j)
+        case Global():
+            return i in p.indices or j in p.indices
+        case BlockLocal():
+            return i // p.block - p.left <= j // p.block <= i // p.block + p.right
+        case RandomBlocks():
+            return j // p.block in _random_blocks(p.seed, i // p.block,
+                                                  -(-nk // p.block), p.count)
+        case Strided():
+            return j <= i and (i - j < p.stride or (i - j) % p.stride == 0)
+        case Fixed():
+            return j <= i and (j // p.stride == i // p.stride
+                               or j % p.stride >= p.stride - p.summary)
+        case MaskOperand():
+            return bool(mask[i, j])
+        case Union():
+            return any(naive_attends(c, i, j, head, nq, nk, mask) for c in p.patterns)
+        case Intersection():
+            return all(naive_attends(c, i, j, head, nq, nk, mask) for c in p.patterns)
+    raise AssertionError(p)
+
+
+def naive_mask(p: Pattern, nq: int, nk: int, head: int,
+               mask: np.ndarray | None = None) -> np.ndarray:
+    return np.array([[naive_attends(p, i, j, head, nq, nk, mask) for j in range(nk)]
+                     for i in range(nq)], dtype=bool).reshape(nq, nk)
+
+
+FAMILIES = LEAF_FAMILIES + ("union", "intersect")
+
+
+@st.composite
+def cases(draw, family: str | None = None, max_n: int = MAX_N,
+          max_heads: int = MAX_HEADS, heads: int | None = None):
+    """(nq, nk, heads, pattern, mask): a valid pattern of ``family`` (any when
+    None) with mask data [heads, nq, nk] when the pattern reads the mask.
+    ``heads`` fixes the number of heads (else drawn from 1..max_heads)."""
+    nq, nk, drawn_heads = draw(shapes(max_n, max_heads))
+    heads = heads or drawn_heads
+    if family is None:
+        p = draw(patterns(nq, nk, heads))
+    elif family == "union":
+        p = draw(combinations(nq, nk, heads, Union))
+    elif family == "intersect":
+        p = draw(combinations(nq, nk, heads, Intersection))
+    else:
+        p = draw(leaf_patterns(nq, nk, heads, family))
+    p.validate(nq, nk, heads)
+    mask = draw(masks(heads, nq, nk)) if p.uses_mask else None
+    return nq, nk, heads, p, mask
