@@ -7,6 +7,9 @@ config.name = "attn_ir"
 config.test_format = lit.formats.ShTest(execute_external=False)
 config.suffixes = [".mlir", ".test"]
 config.test_source_root = os.path.join(os.path.dirname(__file__), "test")
+# Temporary files go to test/**/Output (git-ignored), also when lit is run
+# from the repository root.
+config.test_exec_root = config.test_source_root
 config.excludes = ["python", "data", "regressions"]
 config.environment["PATH"] = os.environ["PATH"]
 for var in ("PYTHONPATH", "HOME", "ATTN_IR_DEBUG"):

@@ -117,7 +117,7 @@ class PatternAttr(ParametrizedAttribute):
         values: dict[str, object] = {}
         if parser.parse_optional_punctuation("<") is not None:
             if cls.POSITIONAL:
-                values[names[0]] = _parse_value(parser, cls.name, names[0])
+                values[names[0]] = cls._parse_param(parser, names[0])
             else:
                 while True:
                     pos = parser.pos
@@ -130,7 +130,7 @@ class PatternAttr(ParametrizedAttribute):
                         parser.raise_error(
                             f"#{cls.name}: parameter '{key}' given twice", pos, parser.pos)
                     parser.parse_punctuation("=")
-                    values[key] = _parse_value(parser, cls.name, key)
+                    values[key] = cls._parse_param(parser, key)
                     if parser.parse_optional_punctuation(",") is None:
                         break
             parser.parse_punctuation(">")
@@ -146,6 +146,18 @@ class PatternAttr(ParametrizedAttribute):
                 value = (value,)
             params.append(_to_attr(value))
         return params
+
+    @classmethod
+    def _parse_param(cls, parser: AttrParser, key: str):
+        """One parameter's value, checked against the family field's type:
+        an integer, a list of integers (or one integer, for SCALAR_OR_LIST),
+        or a list of patterns."""
+        kind = str(cls._fields()[key].type)
+        if kind == "int":
+            return _parse_value(parser, cls.name, key, "int", list_ok=False)
+        item = "pattern" if "Pattern" in kind else "int"
+        return _parse_value(parser, cls.name, key, item,
+                            scalar_ok=key in cls.SCALAR_OR_LIST)
 
     def print_parameters(self, printer: Printer) -> None:
         fields = self._fields()
@@ -190,30 +202,40 @@ def _to_attr(value) -> Attribute:
     raise TypeError(f"unexpected pattern parameter {value!r}")
 
 
-def _parse_value(parser: AttrParser, owner: str, key: str):
+def _parse_value(parser: AttrParser, owner: str, key: str, item: str,
+                 list_ok: bool = True, scalar_ok: bool = True):
+    """A scalar or a ``[...]`` list of ``item`` ("int" or "pattern")."""
+    pos = parser.pos
     if parser.parse_optional_punctuation("[") is not None:
+        if not list_ok:
+            parser.raise_error(
+                f"#{owner}: parameter '{key}' expects an integer, got a list", pos, parser.pos)
         items = []
         if parser.parse_optional_punctuation("]") is None:
             while True:
-                items.append(_parse_scalar(parser, owner, key))
+                items.append(_parse_scalar(parser, owner, key, item))
                 if parser.parse_optional_punctuation(",") is None:
                     break
             parser.parse_punctuation("]")
         return tuple(items)
-    return _parse_scalar(parser, owner, key)
+    if not scalar_ok:
+        what = "patterns" if item == "pattern" else "integers"
+        parser.raise_error(f"#{owner}: parameter '{key}' expects a list of {what} [...]", pos)
+    return _parse_scalar(parser, owner, key, item)
 
 
-def _parse_scalar(parser: AttrParser, owner: str, key: str):
-    value = parser.parse_optional_integer(allow_boolean=False, allow_negative=True)
-    if value is not None:
-        return value
+def _parse_scalar(parser: AttrParser, owner: str, key: str, item: str):
     pos = parser.pos
+    if item == "int":
+        value = parser.parse_optional_integer(allow_boolean=False, allow_negative=True)
+        if value is not None:
+            return value
     attr = parser.parse_attribute()
-    if not isinstance(attr, PatternAttr):
-        parser.raise_error(
-            f"#{owner}: parameter '{key}' expects an integer or a pattern, got {attr}",
-            pos, parser.pos)
-    return attr.pattern
+    if item == "pattern" and isinstance(attr, PatternAttr):
+        return attr.pattern
+    what = "an integer" if item == "int" else "a pattern attribute"
+    parser.raise_error(f"#{owner}: parameter '{key}' expects {what}, got {attr}",
+                       pos, parser.pos)
 
 
 def _print_value(printer: Printer, value) -> None:

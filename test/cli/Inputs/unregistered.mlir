@@ -1,0 +1,4 @@
+func.func @f() {
+  "mystery.op"() : () -> ()
+  func.return
+}
