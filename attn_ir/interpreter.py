@@ -210,12 +210,19 @@ def tiled_attention(q, k, v, pattern: P.Pattern, table: tile.TileTableAttr, bq: 
     return out
 
 
+def make_interpreter(module: ModuleOp, *extra: InterpreterFunctions) -> Interpreter:
+    """An interpreter for every level, plus ``extra`` implementations (a
+    backend's, e.g. the hardware model's for ``accel.kernel``)."""
+    interpreter = Interpreter(module)
+    for functions in (FuncFunctions(), AttnFunctions(), CascadeFunctions(), TileFunctions(),
+                      *extra):
+        interpreter.register_implementations(functions)
+    return interpreter
+
+
 def run_function(module: ModuleOp, name: str, *args: Any) -> tuple[np.ndarray, ...]:
     """Run ``func.func @name`` of ``module`` on NumPy arrays."""
-    interpreter = Interpreter(module)
-    for functions in (FuncFunctions(), AttnFunctions(), CascadeFunctions(), TileFunctions()):
-        interpreter.register_implementations(functions)
-    return tuple(interpreter.call_op(name, args))
+    return tuple(make_interpreter(module).call_op(name, args))
 
 
 def first_function(module: ModuleOp) -> func.FuncOp:

@@ -1,0 +1,327 @@
+"""Functional execution of an ``accel.kernel`` on NumPy arrays.
+
+Lanes are independent, so the executor runs the lane program for a chunk of
+lanes at once: every buffer holds one copy per lane (a leading lane axis),
+and each instruction is one NumPy operation over the chunk's active lanes.
+Steps run in lock-step; a lane with fewer steps sits out the later ones.
+The executor also counts what it executed (instances per instruction), so
+the timing-only mode can be checked against it.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import cast
+
+import numpy as np
+from xdsl.dialects import memref
+from xdsl.dialects.builtin import MemRefType
+from xdsl.ir import Operation, SSAValue
+
+from attn_ir import patterns as P
+from attn_ir import targets as T
+from attn_ir.dialects import accel as A
+from attn_ir.backends.hwmodel.lanes import Lanes, kernel_lanes
+
+LANE_CHUNK_ELEMENTS = 1 << 24
+"""Buffer elements held at once across a chunk of lanes (bounds memory)."""
+
+
+def exp_function(target: T.Target):
+    """The target's exp: exact, or piecewise-linear / Taylor after range
+    reduction (exp(x) = 2^n * 2^f, f in [0, 1), as exp units do)."""
+    if target.exp == "exact":
+        return np.exp
+    segments = max(1, target.exp_segments)
+
+    def approx(x: np.ndarray) -> np.ndarray:
+        with np.errstate(invalid="ignore", over="ignore"):
+            y = x * np.log2(np.e)
+            n = np.floor(y)
+            f = y - n
+            if target.exp == "pwl":
+                pos = f * segments
+                seg = np.minimum(np.floor(pos), segments - 1)
+                lo = np.exp2(seg / segments)
+                hi = np.exp2((seg + 1) / segments)
+                frac = lo + (hi - lo) * (pos - seg)
+            else:
+                t = f * np.log(2.0)
+                frac = np.zeros_like(t)
+                term = np.ones_like(t)
+                for k in range(segments + 1):
+                    frac = frac + term
+                    term = term * t / (k + 1)
+            out = np.ldexp(frac, np.where(np.isfinite(n), n, 0).astype(np.int64))
+        return np.where(np.isneginf(x), 0.0, np.where(np.isposinf(x), np.inf, out)).astype(x.dtype)
+
+    return approx
+
+
+def _shape(value: SSAValue) -> tuple[int, ...]:
+    return tuple(cast(MemRefType, value.type).get_shape())
+
+
+def _np_dtype(value: SSAValue) -> np.dtype:
+    bits = cast(MemRefType, value.type).element_type.bitwidth
+    return np.dtype(np.float64 if bits == 64 else np.float32)
+
+
+class KernelExecution:
+    """Runs one kernel.  ``run`` returns the output array; ``instances``
+    counts how many times each instruction ran (summed over lanes)."""
+
+    def __init__(self, kernel: A.KernelOp, arrays: list[np.ndarray]):
+        self.kernel = kernel
+        self.target = kernel.target.target
+        self.exp = exp_function(self.target)
+        self.lanes: Lanes = kernel_lanes(kernel)
+        self.pattern = kernel.pattern.pattern
+        b, h, nq, nk, d, dv = kernel.dims
+        self.dims = kernel.dims
+        self.q, self.k, self.v = arrays[:3]
+        self.mask = (np.broadcast_to(np.asarray(arrays[3], bool), (b, h, nq, nk))
+                     if kernel.has_mask else None)
+        self.out = np.zeros((b, h, nq, dv), np.result_type(self.q.dtype, np.float32))
+        self.instances: Counter[Operation] = Counter()
+        self.globals = (np.array([g.data for g in self.lanes.band.globals.data], np.int64)
+                        if self.lanes.band is not None else np.zeros(0, np.int64))
+
+    # -- driver ------------------------------------------------------------
+
+    def run(self) -> np.ndarray:
+        per_lane = sum(int(np.prod(_shape(b))) for b in self.kernel.buffers())
+        chunk = max(1, LANE_CHUNK_ELEMENTS // max(1, per_lane))
+        for start in range(0, len(self.lanes), chunk):
+            self._run_chunk(np.arange(start, min(len(self.lanes), start + chunk)))
+        return self.out.astype(self.q.dtype)
+
+    def _run_chunk(self, lanes: np.ndarray) -> None:
+        self.buffers: dict[SSAValue, np.ndarray] = {}
+        for op in self.kernel.body.block.ops:
+            if isinstance(op, memref.AllocOp):
+                self.buffers[op.memref] = np.zeros((len(lanes), *_shape(op.memref)),
+                                                   _np_dtype(op.memref))
+            elif isinstance(op, A.StepOp):
+                steps = self.lanes.steps[lanes]
+                for s in range(int(steps.max(initial=0))):
+                    active = np.nonzero(steps > s)[0]
+                    for inner in op.body.block.ops:
+                        self._execute(inner, lanes, active, s)
+            else:
+                self._execute(op, lanes, np.arange(len(lanes)), None)
+
+    def _execute(self, op: Operation, lanes: np.ndarray, active: np.ndarray,
+                 step: int | None) -> None:
+        if isinstance(op, memref.AllocOp):
+            self.buffers[op.memref] = np.zeros((len(lanes), *_shape(op.memref)),
+                                               _np_dtype(op.memref))
+            return
+        handler = getattr(self, "_" + op.name.split(".")[1])
+        handler(op, lanes[active], active, step)
+        self.instances[op] += len(active)
+
+    def buf(self, value: SSAValue) -> np.ndarray:
+        return self.buffers[value]
+
+    # -- index helpers -----------------------------------------------------------
+
+    def _rows(self, lanes: np.ndarray) -> np.ndarray:
+        """[n, rows] query indices of each lane (may run past Nq)."""
+        return self.lanes.q_tile[lanes, None] * self.lanes.rows + np.arange(self.lanes.rows)
+
+    def _key_indices(self, lanes: np.ndarray, step: int, count: int) -> np.ndarray:
+        """[n, count] key indices that step ``step`` loads (may be out of range)."""
+        band = self.lanes.band
+        if band is None:
+            kt, _ = self.lanes.table_index(lanes, step)
+            return kt[:, None] * self.lanes.cols + np.arange(count)
+        nglob = len(self.globals)
+        span = count - nglob
+        dil = np.array([band.head_dilation(h) for h in self.lanes.head[lanes]])[:, None]
+        base = self.lanes.q_tile[lanes, None] * self.lanes.rows + (
+            step * self.lanes.cols - band.left.data) * dil
+        keys = base + np.arange(span) * dil
+        return np.concatenate([keys, np.broadcast_to(self.globals, (len(lanes), nglob))], axis=1)
+
+    def _gather(self, array: np.ndarray, lanes: np.ndarray, index: np.ndarray) -> np.ndarray:
+        """array[b, h, index] per lane, zero where index is out of range."""
+        n = array.shape[2]
+        ok = (index >= 0) & (index < n)
+        out = array[self.lanes.batch[lanes, None], self.lanes.head[lanes, None],
+                    np.clip(index, 0, n - 1)].astype(np.float64 if array.dtype == np.float64
+                                                     else np.float32)
+        out[~ok] = 0
+        return out
+
+    # -- instructions ----------------------------------------------------------
+
+    def _dma_load(self, op: A.DmaLoadOp, lanes, active, step):
+        dest = self.buf(op.dest)
+        shape = _shape(op.dest)
+        tile = op.tile.data
+        if tile == "q":
+            dest[active] = self._gather(self.q, lanes, self._rows(lanes))
+        elif tile in ("k", "v"):
+            index = self._key_indices(lanes, step, shape[0])
+            dest[active] = self._gather(self.k if tile == "k" else self.v, lanes, index)
+        else:
+            rows = np.clip(self._rows(lanes), 0, self.dims[2] - 1)
+            cols = np.clip(self._key_indices(lanes, step, shape[1]), 0, self.dims[3] - 1)
+            dest[active] = self.mask[self.lanes.batch[lanes, None, None],
+                                     self.lanes.head[lanes, None, None],
+                                     rows[:, :, None], cols[:, None, :]]
+
+    def _dma_store(self, op: A.DmaStoreOp, lanes, active, step):
+        rows = self._rows(lanes)
+        ok = rows < self.dims[2]
+        src = self.buf(op.source)[active]
+        ln, r = np.nonzero(ok)
+        self.out[self.lanes.batch[lanes[ln]], self.lanes.head[lanes[ln]], rows[ln, r]] = src[ln, r]
+
+    def _fill(self, op: A.FillOp, lanes, active, step):
+        self.buf(op.dest)[active] = op.value.value.data
+
+    def _allowed(self, lanes, step, s_shape) -> np.ndarray:
+        """[n, rows, cols] pairs that attend (and are in range) for this step."""
+        _, _, nq, nk, _, _ = self.dims
+        rows = self._rows(lanes)
+        band = self.lanes.band
+        if band is not None:
+            nglob = len(self.globals)
+            span = s_shape[1] - nglob
+            c = np.arange(span)
+            offset = step * self.lanes.cols + c - band.left.data
+            dil = np.array([band.head_dilation(h) for h in self.lanes.head[lanes]])
+            keys = rows[:, :, None] + offset[None, None, :] * dil[:, None, None]
+            ok = ((offset >= -band.left.data) & (offset <= band.right.data))[None, None, :]
+            ok = ok & (keys >= 0) & (keys < nk) & ~np.isin(keys, self.globals)
+            if nglob:
+                glob = np.broadcast_to(self.globals < nk, (len(lanes), rows.shape[1], nglob))
+                glob = glob & (step == 0)
+                ok = np.concatenate([ok, glob], axis=2)
+            row_ok = (rows < nq) & ~np.isin(rows, self.globals)
+            return ok & row_ok[:, :, None]
+        kt, full = self.lanes.table_index(lanes, step)
+        cols = kt[:, None] * self.lanes.cols + np.arange(s_shape[1])
+        ok = (rows[:, :, None] < nq) & (cols[:, None, :] < nk)
+        partial = np.nonzero(~full)[0]
+        if len(partial):
+            ok[partial] &= self._attends(lanes[partial], rows[partial], cols[partial])
+        return ok
+
+    def _attends(self, lanes, rows, cols) -> np.ndarray:
+        _, h, nq, nk, _, _ = self.dims
+        r = np.clip(rows, 0, nq - 1)[:, :, None]
+        c = np.clip(cols, 0, nk - 1)[:, None, :]
+        out = np.zeros((len(lanes), rows.shape[1], cols.shape[1]), bool)
+        keys = (self.lanes.head[lanes] if self.pattern.head_dependent or self.mask is not None
+                else np.zeros(len(lanes), np.int64))
+        if self.mask is not None:
+            keys = keys * self.dims[0] + self.lanes.batch[lanes]
+        for key in np.unique(keys):
+            sel = keys == key
+            head = int(self.lanes.head[lanes[sel]][0])
+            mask = (None if self.mask is None
+                    else self.mask[int(self.lanes.batch[lanes[sel]][0]), head])
+            out[sel] = self.pattern.attends(r[sel], c[sel], P.Domain(nq, nk, head, mask))
+        return out
+
+    def _sddmm(self, op: A.SddmmOp, lanes, active, step):
+        q, k = self.buf(op.q)[active], self.buf(op.k)[active]
+        out = self.buf(op.scores)
+        if self.lanes.band is not None:
+            rows, cols = q.shape[1], self.lanes.cols
+            index = np.arange(rows)[:, None] + np.arange(cols)[None, :]
+            s = np.einsum("nrd,nrcd->nrc", q, k[:, index])
+            if len(self.globals):
+                s = np.concatenate([s, q @ k[:, rows + cols - 1:].transpose(0, 2, 1)], axis=2)
+        else:
+            s = q @ k.transpose(0, 2, 1)
+        allowed = self._allowed(lanes, step, s.shape[1:])
+        if op.sliced is not None and op.sliced.value.data:
+            width = s.shape[2]
+            out[active, :, step * width:(step + 1) * width] = np.where(allowed, s, -np.inf)
+        else:
+            out[active] = np.where(allowed, s, -np.inf)
+
+    def _scale(self, op: A.ScaleOp, lanes, active, step):
+        self.buf(op.data)[active] *= op.factor.value.data
+
+    def _reduce(self, op: A.ReduceOp, lanes, active, step):
+        src = self.buf(op.source)[active]
+        if op.kind.data == "max":
+            self.buf(op.dest)[active] = src.max(axis=-1, initial=-np.inf)
+        else:
+            self.buf(op.dest)[active] = src.sum(axis=-1)
+
+    def _max_update(self, op: A.MaxUpdateOp, lanes, active, step):
+        running = self.buf(op.running)
+        old = running[active]
+        new = np.maximum(old, self.buf(op.tile_max)[active])
+        with np.errstate(invalid="ignore"):
+            self.buf(op.factor)[active] = np.where(np.isneginf(old), 0.0, self.exp(old - new))
+        running[active] = new
+
+    def _exp(self, op: A.ExpOp, lanes, active, step):
+        data = self.buf(op.data)
+        x = data[active]
+        if op.shift is not None:
+            shift = self.buf(op.shift)[active]
+            with np.errstate(invalid="ignore"):
+                x = np.where(np.isneginf(x), -np.inf,
+                             x - np.where(np.isneginf(shift), 0.0, shift)[..., None])
+        data[active] = self.exp(x)
+
+    def _spmm(self, op: A.SpmmOp, lanes, active, step):
+        p, v = self.buf(op.p)[active], self.buf(op.v)[active]
+        out = self.buf(op.out)
+        if op.sliced is not None and op.sliced.value.data:
+            width = v.shape[1]
+            out[active] += p[:, :, step * width:(step + 1) * width] @ v
+        elif self.lanes.band is not None:
+            rows, cols = p.shape[1], self.lanes.cols
+            index = np.arange(rows)[:, None] + np.arange(cols)[None, :]
+            o = np.einsum("nrc,nrcf->nrf", p[:, :, :cols], v[:, index])
+            if len(self.globals):
+                o = o + p[:, :, cols:] @ v[:, rows + cols - 1:]
+            out[active] = o
+        else:
+            out[active] = p @ v
+
+    def _accumulate(self, op: A.AccumulateOp, lanes, active, step):
+        f = self.buf(op.factor)[active]
+        acc, total = self.buf(op.acc), self.buf(op.total)
+        acc[active] = acc[active] * f[..., None] + self.buf(op.tile_out)[active]
+        total[active] = total[active] * f + self.buf(op.tile_sum)[active]
+
+    def _merge(self, op: A.MergeOp, lanes, active, step):
+        acc, total = self.buf(op.acc), self.buf(op.total)
+        l_old, l_tile = total[active], self.buf(op.tile_sum)[active]
+        l_new = l_old + l_tile
+        safe = np.where(l_new > 0, l_new, 1.0)[..., None]
+        acc[active] = np.where(
+            (l_new > 0)[..., None],
+            (l_old[..., None] * acc[active] + l_tile[..., None] * self.buf(op.tile_out)[active]) / safe,
+            acc[active])
+        total[active] = l_new
+
+    def _normalize(self, op: A.NormalizeOp, lanes, active, step):
+        data = self.buf(op.data)
+        total = self.buf(op.total)[active]
+        denom = np.where(total > 0, total, 1.0)[..., None]
+        data[active] = np.where((total > 0)[..., None], data[active] / denom, 0.0)
+
+    def _global_rows(self, op: A.GlobalRowsOp, lanes, active, step):
+        """Global queries attend every key: exact softmax over all keys."""
+        out = self.buf(op.out)
+        rows = self._rows(lanes)
+        ln, r = np.nonzero(np.isin(rows, self.globals) & (rows < self.dims[2]))
+        for lane_pos, row_pos in zip(ln, r):
+            lane = lanes[lane_pos]
+            b, h = self.lanes.batch[lane], self.lanes.head[lane]
+            i = rows[lane_pos, row_pos]
+            s = (self.k[b, h].astype(np.float64) @ self.q[b, h, i].astype(np.float64)
+                 ) * self.kernel.scale.value.data
+            p = self.exp(s - s.max())
+            out[active[lane_pos], row_pos] = p @ self.v[b, h] / p.sum()
