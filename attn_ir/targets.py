@@ -12,15 +12,17 @@ derived from the dataflow of a 2-D systolic array with extra global PEs and a
 
 * 2-D array ops (``sddmm``, ``spmm``) keep two dims spatial on the
   rows x cols PEs and stream the third: ``passes * streamed`` cycles, with
-  ``passes = ceil(a / rows) * ceil(b / cols)``.  ``sddmm`` streams the head
+  ``passes = ceil(a / rows) * ceil(b / (cols + global_cols))`` (SALO's
+  global column sits beside the array's columns);  ``sddmm`` streams the head
   dimension (QK is output-stationary), ``spmm`` streams the value dimension
   (P stays in the PEs, V flows through);
 * element-wise ops (scale, exp, normalise) take ``ceil(elements / lanes)``
   cycles times the op's per-element latency (exp: the target's
   ``exp_cycles``);
 * a row reduction on the 2-D array passes partial results along a chain of
-  PEs (``cols`` cycles per pass); on the vector array, ``ceil(elements /
-  lanes)`` cycles;
+  PEs (``cols`` cycles per pass) or through a pipelined adder tree (one
+  cycle of issue per pass, log2(cols) of latency), as the target says; on
+  the vector array, ``ceil(elements / lanes)`` cycles;
 * DMA moves ``bytes`` at ``dram_bytes_per_cycle``;
 * each kernel step costs ``step_overhead`` cycles on the 2-D array (flushing
   its registers), and the array drains ``cols + global_cols - 1`` cycles
@@ -40,9 +42,11 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field, fields, replace
 
-UNITS = ("DMA", "PE2D", "GLOBAL", "VEC1D", "TOPK", "CODEC")
-"""Execution units an instruction may run on (GLOBAL: SALO's extra global
-PE row and column, which work beside the main array)."""
+UNITS = ("DMA", "DMA_OUT", "PE2D", "GLOBAL", "VEC1D", "TOPK", "CODEC")
+"""Execution units an instruction may run on.  DMA reads DRAM and DMA_OUT
+writes it (separate channels, so a lane's store does not hold up the next
+lane's loads); GLOBAL is SALO's extra global PE row and column, which work
+beside the main array."""
 
 INSTRUCTION_KINDS = (
     "dma_load", "dma_store", "fill", "sddmm", "scale", "reduce_max", "reduce_sum",
@@ -95,6 +99,11 @@ class Target:
     exp_cycles: int = 1
     step_overhead: int = 0
     """Cycles the 2-D array spends between two kernel steps."""
+    pe_reduce: str = "chain"
+    """How the 2-D array reduces a row: ``chain`` passes partial results
+    along the columns (``cols`` cycles, the array busy throughout; SALO);
+    ``tree`` reduces through a pipelined adder tree (busy one cycle per
+    pass, result after log2(cols) more; FuseMax's spatial reduction)."""
     units: tuple[tuple[str, str], ...] = ()
     """(instruction kind, unit) pairs overriding ``DEFAULT_UNITS``."""
     energy: EnergyTable = field(default_factory=EnergyTable)
@@ -122,22 +131,25 @@ class Target:
 
     @property
     def exp_error_bound(self) -> float:
-        """Relative error bound of the exp unit on the ranges softmax uses."""
+        """Relative error bound of the exp unit.  Both approximations reduce
+        the range first, exp(x) = 2^n * 2^f with f in [0, 1), and approximate
+        2^f: linear interpolation on S segments errs by at most
+        h^2 / 8 * max|(2^f)''| = (ln 2 / S)^2 / 4 (h = 1 / S); a Taylor
+        polynomial of degree n in f ln 2 by its remainder (ln 2)^(n+1) * 2 /
+        (n+1)!."""
+        s = max(1, self.exp_segments)
         if self.exp == "exact":
             return 0.0
         if self.exp == "pwl":
-            # Linear interpolation of exp on [-x_max, 0] with S segments:
-            # error <= h^2 / 8 * max|exp''| = h^2 / 8 with h = x_max / S.
-            h = PWL_RANGE / max(1, self.exp_segments)
-            return h * h / 8
-        return PWL_RANGE ** (self.exp_segments + 1) / math.factorial(self.exp_segments + 1)
+            return (math.log(2) / s) ** 2 / 4
+        return math.log(2) ** (s + 1) * 2 / math.factorial(s + 1)
 
     def unit_of(self, kind: str) -> str:
         return dict(self.units).get(kind, DEFAULT_UNITS[kind])
 
     def lanes(self, unit: str) -> int:
         if unit in ("PE2D", "GLOBAL"):
-            return self.pe_rows * self.pe_cols
+            return (self.pe_rows + self.global_rows) * (self.pe_cols + self.global_cols)
         if unit == "VEC1D":
             return self.vec_lanes
         return 1
@@ -163,21 +175,30 @@ class Target:
         elements = math.prod(shape)
         if kind in ("reduce_max", "reduce_sum") and unit == "PE2D":
             rows, cols = shape
+            if self.pe_reduce == "tree":
+                return _passes(rows, cols, self) + math.ceil(math.log2(self.pe_cols))
             return _passes(rows, cols, self) * self.pe_cols
         per = self.exp_cycles if kind == "exp" else 1
         return max(1, math.ceil(elements / self.lanes(unit))) * per
 
 
+    def occupancy(self, kind: str, shape: tuple[int, ...]) -> int:
+        """Cycles the unit is busy with one instruction: its latency, except
+        for a pipelined tree reduction, which frees the array after issue."""
+        if (kind in ("reduce_max", "reduce_sum") and self.unit_of(kind) == "PE2D"
+                and self.pe_reduce == "tree"):
+            return _passes(shape[0], shape[1], self)
+        return self.cycles(kind, shape)
+
+
 def _passes(a: int, b: int, t: Target) -> int:
-    return math.ceil(a / t.pe_rows) * math.ceil(b / t.pe_cols)
+    """Passes of an a x b spatial mapping; global columns extend the array's
+    columns (they hold global keys beside the window's)."""
+    return math.ceil(a / t.pe_rows) * math.ceil(b / (t.pe_cols + t.global_cols))
 
-
-PWL_RANGE = 16.0
-"""Softmax exponents below -16 contribute < 1.2e-7 relative; the exp units
-approximate exp on [-16, 0]."""
 
 DEFAULT_UNITS = {
-    "dma_load": "DMA", "dma_store": "DMA",
+    "dma_load": "DMA", "dma_store": "DMA_OUT",
     "sddmm": "PE2D", "spmm": "PE2D",
     "fill": "VEC1D", "scale": "VEC1D", "reduce_max": "VEC1D", "reduce_sum": "VEC1D",
     "max_update": "VEC1D", "exp": "VEC1D", "accumulate": "VEC1D", "merge": "VEC1D",
@@ -203,16 +224,19 @@ PRESETS: dict[str, Target] = {
     "fusemax": Target(
         name="fusemax", pe_rows=256, pe_cols=256, vec_lanes=256,
         buffer_bytes=16 * 1024 * 1024, clock_hz=940e6, dram_bytes_per_s=400 * 2**30,
-        elem_bits=16, exp="exact", exp_cycles=1, units=(("exp", "PE2D"), ("scale", "PE2D")),
+        elem_bits=16, exp="exact", exp_cycles=1, pe_reduce="tree",
+        units=(("exp", "PE2D"), ("scale", "PE2D"), ("reduce_max", "PE2D"),
+               ("reduce_sum", "PE2D")),
         citation=(
             "Nelson et al., FuseMax, MICRO 2024: 256x256 2-D array and 256-lane 1-D "
             "array, 16 MiB global buffer, 940 MHz, 400 GiB/s DRAM; the 2-D PEs also "
-            "compute exp; the 1-D array keeps the running max, sum and rescale."),
+            "compute exp and reduce over m0 spatially; the 1-D array keeps the "
+            "running max, sum and rescale."),
     ),
     "flat": Target(
         name="flat", pe_rows=256, pe_cols=256, vec_lanes=256,
         buffer_bytes=32 * 1024 * 1024, clock_hz=940e6, dram_bytes_per_s=400 * 2**30,
-        elem_bits=16, exp="exact", exp_cycles=1,
+        elem_bits=16, exp="exact", exp_cycles=1, units=(("scale", "PE2D"),),
         citation=(
             "Kao et al., FLAT, ASPLOS 2023, as the FuseMax paper models it: the same "
             "256x256 2-D and 256-lane 1-D arrays, 940 MHz, 400 GiB/s, given a 32 MiB "

@@ -28,6 +28,30 @@ def _convert_to_accel():
     return ConvertAttnToAccelPass
 
 
+def _schedule_salo():
+    from attn_ir.passes.accel_schedule_salo import AccelScheduleSaloPass
+
+    return AccelScheduleSaloPass
+
+
+def _schedule_fusemax():
+    from attn_ir.passes.accel_schedule_fusemax import AccelScheduleFuseMaxPass
+
+    return AccelScheduleFuseMaxPass
+
+
+def _schedule_flat():
+    from attn_ir.passes.accel_schedule_flat import AccelScheduleFlatPass
+
+    return AccelScheduleFlatPass
+
+
+def _double_buffer():
+    from attn_ir.passes.accel_double_buffer import AccelDoubleBufferPass
+
+    return AccelDoubleBufferPass
+
+
 def _tile_dialect():
     from attn_ir.dialects.tile import Tile
 
@@ -67,5 +91,9 @@ ATTN_IR_UNIVERSE = Universe(
         "attn-fuse": _fuse,
         "attn-tile": _tile,
         "convert-attn-to-accel": _convert_to_accel,
+        "accel-schedule-salo": _schedule_salo,
+        "accel-schedule-fusemax": _schedule_fusemax,
+        "accel-schedule-flat": _schedule_flat,
+        "accel-double-buffer": _double_buffer,
     },
 )

@@ -80,27 +80,19 @@ class KernelBody:
 
 def buffer_bytes(kernel: A.KernelOp) -> dict[str, int]:
     """On-chip bytes of each buffer of a kernel, doubled where the schedule
-    double-buffers it (DMA targets with ``double_buffer``; every buffer
-    written inside a step with ``pipeline``)."""
-    doubled = set()
-    if kernel.flag("double_buffer") or kernel.flag("pipeline"):
-        for step in kernel.walk():
-            if not isinstance(step, A.StepOp):
-                continue
-            for op in step.walk():
-                if isinstance(op, A.DmaLoadOp):
-                    doubled.add(op.dest)
-                elif kernel.flag("pipeline") and isinstance(op, A.InstructionOp):
-                    doubled.update(o for o in op.operands if o.owner is not op
-                                   and isinstance(o.owner, memref.AllocOp))
+    double-buffers it; with ``kv_resident``, also one head's K and V."""
+    doubled = kernel.double_buffered()
     sizes = {}
     for buf in kernel.buffers():
         t = cast(MemRefType, buf.type)
-        elem = t.element_type.bitwidth // 8
         count = 1
         for d in t.get_shape():
             count *= d
-        sizes[buf.name_hint or f"buffer{len(sizes)}"] = count * elem * (2 if buf in doubled else 1)
+        sizes[buf.name_hint or f"buffer{len(sizes)}"] = (
+            count * (t.element_type.bitwidth // 8) * (2 if buf in doubled else 1))
+    if kernel.flag("kv_resident"):
+        _, _, _, nk, d, dv = kernel.dims
+        sizes["kv_resident"] = nk * (d + dv) * kernel.target.target.elem_bytes
     return sizes
 
 
@@ -116,3 +108,32 @@ def check_buffers(kernel: A.KernelOp, anchor: Operation) -> None:
             f"buffers do not fit target '{target.name}': buffer '{name}' needs "
             f"{largest} bytes, all buffers need {total} bytes, {target.buffer_bytes} "
             "bytes are available")
+
+
+def dram_types(kernel: A.KernelOp) -> list[TensorType]:
+    """The tensor types of the kernel's DRAM operands and result."""
+    return [cast(TensorType, v.type) for v in (*kernel.inputs, kernel.output)]
+
+
+def block_iteration(kernel: A.KernelOp, bq: int, bk: int) -> A.BlocksAttr:
+    """Block iterations of the kernel's pattern for tiles of bq x bk."""
+    from xdsl.dialects.builtin import ArrayAttr, IntAttr
+
+    from attn_ir.dialects.tile import tile_tables
+
+    _, h, nq, nk, _, _ = kernel.dims
+    tables = tile_tables(kernel.pattern.pattern, nq, nk, h, bq, bk)
+    return A.BlocksAttr(IntAttr(bq), IntAttr(bk),
+                        ArrayAttr(tables))
+
+
+def rebuilt_kernel(kernel: A.KernelOp, body: KernelBody,
+                   iteration: A.BlocksAttr | A.BandAttr, schedule: str,
+                   **flags: bool) -> A.KernelOp:
+    """A kernel like ``kernel`` with a new body, iterations and schedule."""
+    new = A.KernelOp(list(kernel.inputs), kernel.target, iteration, kernel.pattern,
+                     kernel.scale, cast(TensorType, kernel.output.type), body.region(),
+                     schedule)
+    for name, value in flags.items():
+        new.properties[name] = BoolAttr.from_bool(value)
+    return new

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 from xdsl.context import Context
 from xdsl.dialects.builtin import IntegerAttr, ModuleOp
-from xdsl.ir import Operation
+from xdsl.ir import Operation, SSAValue
 
 from attn_ir.diagnostics import emit_remark
 from attn_ir.dialects import cascade as C
@@ -32,6 +32,18 @@ def _reduces_whole_key_rank(op: C.CascadeOp) -> bool:
     return not op.RECURRENCE and op.reduced_key_ranks() in FULL_KEY_REDUCTIONS
 
 
+def _internal_operands(op: C.CascadeOp) -> tuple[SSAValue, ...]:
+    """Operands computed inside op's own cascade.  The q, k and mask of
+    ``cascade.qk`` and the v of ``cascade.av`` are the cascade's inputs: when
+    another cascade computes them (stacked attention layers), that one is a
+    separate cascade over other keys and adds no pass to this one."""
+    if isinstance(op, C.QKOp):
+        return ()
+    if isinstance(op, C.AVOp):
+        return (op.p,)
+    return tuple(op.operands)
+
+
 def pass_numbers(root: Operation) -> dict[Operation, int]:
     """The pass number of every cascade op under ``root``."""
     numbers: dict[Operation, int] = {}
@@ -40,7 +52,7 @@ def pass_numbers(root: Operation) -> dict[Operation, int]:
             continue
         iterates = bool(op.iterated_key_ranks())
         n = 1 if iterates else 0
-        for operand in op.operands:
+        for operand in _internal_operands(op):
             producer = operand.owner
             if producer in numbers:
                 bump = iterates and _reduces_whole_key_rank(producer)
@@ -49,11 +61,18 @@ def pass_numbers(root: Operation) -> dict[Operation, int]:
     return numbers
 
 
+def _feeds_cascade(value: SSAValue) -> bool:
+    """Whether a cascade op uses ``value`` inside its own cascade."""
+    return any(isinstance(u.operation, C.CascadeOp)
+               and any(value is o for o in _internal_operands(u.operation))
+               for u in value.uses)
+
+
 def cascade_outputs(root: Operation) -> list[Operation]:
-    """Cascade ops whose results feed no other cascade op: one per cascade."""
+    """Cascade ops whose results feed no other op of their cascade: one per
+    cascade (a cascade's output may be an input of another one)."""
     return [op for op in root.walk() if isinstance(op, C.CascadeOp)
-            and not any(isinstance(u.operation, C.CascadeOp)
-                        for r in op.results for u in r.uses)]
+            and not any(_feeds_cascade(r) for r in op.results)]
 
 
 def cascade_pass_count(root: Operation) -> list[int]:

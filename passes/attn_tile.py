@@ -18,7 +18,7 @@ from xdsl.passes import ModulePass
 from xdsl.pattern_rewriter import PatternRewriter, PatternRewriteWalker, RewritePattern
 from xdsl.rewriter import InsertPoint
 
-from attn_ir.dialects.tile import TiledAttentionOp, TileTableAttr, tile_tables
+from attn_ir.dialects.tile import TiledAttentionOp, tile_tables
 from attn_ir.passes import cascade_forms
 
 
@@ -37,7 +37,7 @@ class TileCascade(RewritePattern):
                              self.block_q, self.block_k)
         tiled = TiledAttentionOp(
             inputs.q, inputs.k, inputs.v, inputs.pattern,
-            [TileTableAttr.from_table(t) for t in tables], self.block_q, self.block_k,
+            tables, self.block_q, self.block_k,
             inputs.scale, op.results[0].type, inputs.mask)
         tiled.attributes["footprint_bytes"] = IntegerAttr(tiled.footprint()["total"], 64)
         rewriter.insert(tiled, InsertPoint.before(op))

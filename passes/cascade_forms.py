@@ -81,21 +81,38 @@ def _producer(value: SSAValue, kind: type[Operation]) -> Operation | None:
 
 def recognise(op: Operation) -> RecognisedCascade | None:
     """If ``op`` is the last op of a cascade in one of the three forms,
-    return its form and inputs; otherwise None."""
+    return its form and inputs; otherwise None.  Every Einsum of the form
+    is checked (the row max is of the scores, the row sum of the numerator,
+    the running ops share one rescale factor), so a chain that only ends
+    like a cascade is not rewritten into attention."""
     if isinstance(op, C.AVOp) and (norm := _producer(op.p, C.NormalizeOp)):
-        form, av, numerator = 3, op, norm.lhs
+        form, av, numerator, total = 3, op, norm.lhs, norm.rhs
     elif isinstance(op, C.DivRowsOp) and (av := _producer(op.lhs, C.AVOp)):
-        form, numerator = 2, av.p
+        form, numerator, total = 2, av.p, op.rhs
     elif isinstance(op, C.DivRowsOp) and (rav := _producer(op.lhs, C.RunningAVOp)):
         av = _producer(rav.local, C.AVOp)
-        if av is None:
+        rd = _producer(op.rhs, C.RunningSumOp)
+        prm = _producer(rav.factor, C.RescaleOp)
+        if av is None or rd is None or prm is None or rd.factor is not rav.factor:
             return None
-        form, numerator = 1, av.p
+        form, numerator, total = 1, av.p, rd.local
     else:
         return None
     sub_exp = _producer(numerator, C.SubExpOp)
     qk = sub_exp and _producer(sub_exp.lhs, C.QKOp)
     if qk is None or (qk.split is not None) != (form == 1):
+        return None
+    row_sum = _producer(total, C.SumOp)
+    if row_sum is None or row_sum.input is not numerator:
+        return None
+    row_max = sub_exp.rhs
+    if form == 1:
+        rm = _producer(row_max, C.RunningMaxOp)
+        if rm is None or prm.input is not row_max:
+            return None
+        row_max = rm.input
+    gm = _producer(row_max, C.MaxOp)
+    if gm is None or gm.input is not qk.scores:
         return None
     inputs = CascadeInputs(qk.q, qk.k, av.v, qk.mask, qk.pattern, qk.scale)
     return RecognisedCascade(form, inputs, qk, op)

@@ -31,13 +31,12 @@ from attn_ir.dialects.tile import TiledAttentionOp
 from attn_ir.passes.accel_kernel_builder import KernelBody, check_buffers
 
 
-def block_kernel_body(target: T.Target, tiled: TiledAttentionOp) -> KernelBody:
-    """The generic 1-pass block-sparse body for the tiled op's tile sizes."""
-    b, h, nq, nk, d, dv = tiled.dims
-    bq, bk = tiled.block_q.value.data, tiled.block_k.value.data
-    elem = cast(TensorType, tiled.q.type).element_type
-    types = [cast(TensorType, v.type) for v in tiled.operands] + [
-        cast(TensorType, tiled.output.type)]
+def block_kernel_body(target: T.Target, types: list[TensorType], bq: int, bk: int,
+                      scale: float) -> KernelBody:
+    """The generic 1-pass block-sparse body for tiles of bq x bk.  ``types``:
+    the DRAM tensors q, k, v, [mask], o."""
+    d, dv = types[0].get_shape()[3], types[2].get_shape()[3]
+    elem = types[0].element_type
     body = KernelBody(target, types)
     dram = body.dram
     qb = body.buffer("q_tile", [bq, d], elem)
@@ -62,7 +61,7 @@ def block_kernel_body(target: T.Target, tiled: TiledAttentionOp) -> KernelBody:
         if mb is not None:
             body.emit(A.DmaLoadOp, [dram["mask"], mb], tile="mask")
         body.emit(A.SddmmOp, [qb, kb, sb, mb])
-        body.emit(A.ScaleOp, [sb], factor=tiled.scale.value.data)
+        body.emit(A.ScaleOp, [sb], factor=scale)
         body.emit(A.ReduceOp, [sb, tile_max], kind="max")
         body.emit(A.MaxUpdateOp, [run_max, tile_max, factor])
         body.emit(A.ExpOp, [sb, run_max])
@@ -80,7 +79,9 @@ class LowerTiledAttention(RewritePattern):
 
     @op_type_rewrite_pattern
     def match_and_rewrite(self, op: TiledAttentionOp, rewriter: PatternRewriter) -> None:
-        body = block_kernel_body(self.target.target, op)
+        types = [cast(TensorType, v.type) for v in (*op.operands, op.output)]
+        bq, bk = op.block_q.value.data, op.block_k.value.data
+        body = block_kernel_body(self.target.target, types, bq, bk, op.scale.value.data)
         iteration = A.BlocksAttr(IntAttr(op.block_q.value.data), IntAttr(op.block_k.value.data),
                                  op.tables)
         kernel = A.KernelOp(list(op.operands), self.target, iteration, op.pattern, op.scale,

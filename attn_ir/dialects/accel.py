@@ -300,7 +300,7 @@ class KernelOp(IRDLOperation):
             if len(it.tables.data) not in (1, h):
                 raise VerifyException(f"'{self.name}' needs one tile table or one per head")
             for t in it.tables.data:
-                if len(t.arrays[0]) != -(-nq // it.q.data) + 1:
+                if t.num_query_tiles != -(-nq // it.q.data):
                     raise VerifyException(
                         f"'{self.name}' tile table does not match {nq} queries in tiles "
                         f"of {it.q.data}")
@@ -311,6 +311,16 @@ class KernelOp(IRDLOperation):
         from xdsl.dialects.memref import AllocOp
 
         return [op.memref for op in self.walk() if isinstance(op, AllocOp)]
+
+    def double_buffered(self) -> set[SSAValue]:
+        """Buffers with two copies.  ``double_buffer``: every DMA target (the
+        next step's or lane's load overlaps this one's compute); ``pipeline``:
+        every buffer (consecutive steps and lanes overlap across units)."""
+        if self.flag("pipeline"):
+            return set(self.buffers())
+        if self.flag("double_buffer"):
+            return {op.dest for op in self.walk() if isinstance(op, DmaLoadOp)}
+        return set()
 
 
 @irdl_op_definition
@@ -334,6 +344,15 @@ class InstructionOp(IRDLOperation):
     map; ``unit`` says which unit executes this one."""
 
     KIND: ClassVar[str]
+    READS: ClassVar[tuple[str, ...]] = ()
+    """Operands read."""
+    WRITES: ClassVar[tuple[str, ...]] = ()
+    """Operands written afresh (a new version of the buffer)."""
+    UPDATES: ClassVar[tuple[str, ...]] = ()
+    """Operands read and written in place."""
+
+    def operands_in(self, names: tuple[str, ...]) -> list[SSAValue]:
+        return [v for n in names if (v := getattr(self, n)) is not None]
 
     @property
     def latency_kind(self) -> str:
@@ -369,6 +388,9 @@ class DmaLoadOp(InstructionOp):
 
     name = "accel.dma_load"
     KIND: ClassVar[str] = "dma_load"
+    READS: ClassVar[tuple[str, ...]] = ()
+    WRITES: ClassVar[tuple[str, ...]] = ('dest',)
+    UPDATES: ClassVar[tuple[str, ...]] = ()
     source = operand_def(MemRefType)
     dest = operand_def(MemRefType)
     tile = prop_def(StringAttr)
@@ -384,10 +406,14 @@ class DmaLoadOp(InstructionOp):
 
 @irdl_op_definition
 class DmaStoreOp(InstructionOp):
-    """Copy a buffer holding this lane's output rows to DRAM."""
+    """Copy a buffer holding this lane's output rows to DRAM (except rows of
+    global queries, which ``accel.global_rows`` writes)."""
 
     name = "accel.dma_store"
     KIND: ClassVar[str] = "dma_store"
+    READS: ClassVar[tuple[str, ...]] = ('source',)
+    WRITES: ClassVar[tuple[str, ...]] = ()
+    UPDATES: ClassVar[tuple[str, ...]] = ()
     source = operand_def(MemRefType)
     dest = operand_def(MemRefType)
     unit = prop_def(StringAttr)
@@ -401,6 +427,9 @@ class FillOp(InstructionOp):
 
     name = "accel.fill"
     KIND: ClassVar[str] = "fill"
+    READS: ClassVar[tuple[str, ...]] = ()
+    WRITES: ClassVar[tuple[str, ...]] = ('dest',)
+    UPDATES: ClassVar[tuple[str, ...]] = ()
     dest = operand_def(MemRefType)
     value = prop_def(FloatAttr)
     unit = prop_def(StringAttr)
@@ -412,15 +441,21 @@ class FillOp(InstructionOp):
 class SddmmOp(InstructionOp):
     """S = Q K^T on the 2-D array, masked: keys out of range are -inf always,
     and on partial tiles (or band parts) so are pairs the pattern excludes.
-    With ``offset``, S is a slice of a row buffer at column ``step * k``."""
+    With ``sliced``, S is the slice of a row buffer at column ``step * k``.
+    ``dataflow``: ``os`` (default; rows x keys spatial, the head dimension
+    streamed) or ``ws`` (keys x head dimension spatial, rows streamed)."""
 
     name = "accel.sddmm"
     KIND: ClassVar[str] = "sddmm"
+    READS: ClassVar[tuple[str, ...]] = ('q', 'k', 'mask')
+    WRITES: ClassVar[tuple[str, ...]] = ('scores',)
+    UPDATES: ClassVar[tuple[str, ...]] = ()
     q = operand_def(MemRefType)
     k = operand_def(MemRefType)
     scores = operand_def(MemRefType)
     mask = opt_operand_def(MemRefType)
     sliced = opt_prop_def(BoolAttr)
+    dataflow = opt_prop_def(StringAttr)
     unit = prop_def(StringAttr)
     irdl_options = (ParsePropInAttrDict(),)
     assembly_format = ("$q `,` $k `,` $scores (`mask` $mask^)? attr-dict `:` type($q) `,` "
@@ -440,6 +475,9 @@ class ScaleOp(InstructionOp):
 
     name = "accel.scale"
     KIND: ClassVar[str] = "scale"
+    READS: ClassVar[tuple[str, ...]] = ()
+    WRITES: ClassVar[tuple[str, ...]] = ()
+    UPDATES: ClassVar[tuple[str, ...]] = ('data',)
     data = operand_def(MemRefType)
     factor = prop_def(FloatAttr)
     unit = prop_def(StringAttr)
@@ -453,6 +491,9 @@ class ReduceOp(InstructionOp):
 
     name = "accel.reduce"
     KIND: ClassVar[str] = "reduce"
+    READS: ClassVar[tuple[str, ...]] = ('source',)
+    WRITES: ClassVar[tuple[str, ...]] = ('dest',)
+    UPDATES: ClassVar[tuple[str, ...]] = ()
     source = operand_def(MemRefType)
     dest = operand_def(MemRefType)
     kind = prop_def(StringAttr)
@@ -478,6 +519,9 @@ class MaxUpdateOp(InstructionOp):
 
     name = "accel.max_update"
     KIND: ClassVar[str] = "max_update"
+    READS: ClassVar[tuple[str, ...]] = ('tile_max',)
+    WRITES: ClassVar[tuple[str, ...]] = ('factor',)
+    UPDATES: ClassVar[tuple[str, ...]] = ('running',)
     running = operand_def(MemRefType)
     tile_max = operand_def(MemRefType)
     factor = operand_def(MemRefType)
@@ -494,6 +538,9 @@ class ExpOp(InstructionOp):
 
     name = "accel.exp"
     KIND: ClassVar[str] = "exp"
+    READS: ClassVar[tuple[str, ...]] = ('shift',)
+    WRITES: ClassVar[tuple[str, ...]] = ()
+    UPDATES: ClassVar[tuple[str, ...]] = ('data',)
     data = operand_def(MemRefType)
     shift = opt_operand_def(MemRefType)
     unit = prop_def(StringAttr)
@@ -503,14 +550,21 @@ class ExpOp(InstructionOp):
 
 @irdl_op_definition
 class SpmmOp(InstructionOp):
-    """O = P V on the 2-D array (P holds zeros where pairs were masked)."""
+    """O = P V on the 2-D array (P holds zeros where pairs were masked).  With
+    ``sliced``, P is the step's slice of a row buffer and O accumulates.
+    ``dataflow``: ``os`` (default; P stationary, V's columns streamed) or
+    ``ws`` (keys x value dimension spatial, rows streamed)."""
 
     name = "accel.spmm"
     KIND: ClassVar[str] = "spmm"
+    READS: ClassVar[tuple[str, ...]] = ('p', 'v')
+    WRITES: ClassVar[tuple[str, ...]] = ('out',)
+    UPDATES: ClassVar[tuple[str, ...]] = ()
     p = operand_def(MemRefType)
     v = operand_def(MemRefType)
     out = operand_def(MemRefType)
     sliced = opt_prop_def(BoolAttr)
+    dataflow = opt_prop_def(StringAttr)
     unit = prop_def(StringAttr)
     irdl_options = (ParsePropInAttrDict(),)
     assembly_format = "$p `,` $v `,` $out attr-dict `:` type($p) `,` type($v) `,` type($out)"
@@ -523,6 +577,9 @@ class AccumulateOp(InstructionOp):
 
     name = "accel.accumulate"
     KIND: ClassVar[str] = "accumulate"
+    READS: ClassVar[tuple[str, ...]] = ('factor', 'tile_out', 'tile_sum')
+    WRITES: ClassVar[tuple[str, ...]] = ()
+    UPDATES: ClassVar[tuple[str, ...]] = ('acc', 'total')
     acc = operand_def(MemRefType)
     total = operand_def(MemRefType)
     factor = operand_def(MemRefType)
@@ -542,6 +599,9 @@ class MergeOp(InstructionOp):
 
     name = "accel.merge"
     KIND: ClassVar[str] = "merge"
+    READS: ClassVar[tuple[str, ...]] = ('tile_out', 'tile_sum')
+    WRITES: ClassVar[tuple[str, ...]] = ()
+    UPDATES: ClassVar[tuple[str, ...]] = ('acc', 'total')
     acc = operand_def(MemRefType)
     total = operand_def(MemRefType)
     tile_out = operand_def(MemRefType)
@@ -558,6 +618,9 @@ class NormalizeOp(InstructionOp):
 
     name = "accel.normalize"
     KIND: ClassVar[str] = "normalize"
+    READS: ClassVar[tuple[str, ...]] = ('total',)
+    WRITES: ClassVar[tuple[str, ...]] = ()
+    UPDATES: ClassVar[tuple[str, ...]] = ('data',)
     data = operand_def(MemRefType)
     total = operand_def(MemRefType)
     unit = prop_def(StringAttr)
@@ -567,11 +630,16 @@ class NormalizeOp(InstructionOp):
 
 @irdl_op_definition
 class GlobalRowsOp(InstructionOp):
-    """The global queries of this lane attend every key, on the global PE
-    row (SALO); their rows of ``out`` are replaced."""
+    """The global queries among this lane's rows attend every key, on the
+    global PE row (SALO), which reads the keys and values streaming past it
+    and writes those output rows to DRAM itself (``dma_store`` leaves them
+    alone).  All operands are DRAM, so it runs beside the main array."""
 
     name = "accel.global_rows"
     KIND: ClassVar[str] = "global_rows"
+    READS: ClassVar[tuple[str, ...]] = ('q', 'k', 'v')
+    WRITES: ClassVar[tuple[str, ...]] = ('out',)
+    UPDATES: ClassVar[tuple[str, ...]] = ()
     q = operand_def(MemRefType)
     k = operand_def(MemRefType)
     v = operand_def(MemRefType)

@@ -66,10 +66,13 @@ KEY_OUTER = "m1"
 KEY_INNER = "m0"
 
 
-def _shape(value: SSAValue | Attribute, what: str, owner: str) -> tuple[int, ...]:
+def _shape(value: SSAValue | Attribute, what: str, owner: str,
+           rank: int | None = None) -> tuple[int, ...]:
     t = value if isinstance(value, Attribute) else value.type
     if not isinstance(t, TensorType):
         raise VerifyException(f"'{owner}' {what} must be a tensor, got {t}")
+    if rank is not None and len(t.get_shape()) != rank:
+        raise VerifyException(f"'{owner}' {what} must be a rank-{rank} tensor, got {t}")
     if not isinstance(t.element_type, FLOAT_TYPES):
         raise VerifyException(f"'{owner}' {what} must have a float element type, got {t}")
     shape = tuple(t.get_shape())
@@ -83,6 +86,15 @@ def _expect(owner: str, what: str, got: tuple[int, ...], want: tuple[int, ...]) 
         raise VerifyException(
             f"'{owner}' {what} must have shape {'x'.join(map(str, want))}, "
             f"got {'x'.join(map(str, got))}")
+
+
+def _same_element_type(owner: str, *values: SSAValue) -> None:
+    """The float operands and result of a cascade op share one element type."""
+    types = [cast(TensorType, v.type).element_type for v in values]
+    if len(set(types)) != 1:
+        raise VerifyException(
+            f"'{owner}' operands and result must share one element type, got "
+            + ", ".join(map(str, types)))
 
 
 class CascadeOp(IRDLOperation):
@@ -141,8 +153,8 @@ class QKOp(CascadeOp):
         return _key_ranks(len(cast(TensorType, self.scores.type).get_shape()))
 
     def verify_(self):
-        b, h, nq, d = _shape(self.q, "q", self.name)
-        kb, kh, nk, kd = _shape(self.k, "k", self.name)
+        b, h, nq, d = _shape(self.q, "q", self.name, rank=4)
+        kb, kh, nk, kd = _shape(self.k, "k", self.name, rank=4)
         if (kb, kh, kd) != (b, h, d):
             raise VerifyException(
                 f"'{self.name}' k must be {b}x{h}xNkx{d} to match q, got {kb}x{kh}x{nk}x{kd}")
@@ -175,6 +187,7 @@ class QKOp(CascadeOp):
             pattern.validate(nq, nk, h)
         except P.PatternError as e:
             raise VerifyException(f"'{self.name}' {e}") from None
+        _same_element_type(self.name, self.q, self.k, self.scores)
 
 
 class _ReduceLastOp(CascadeOp):
@@ -203,6 +216,7 @@ class _ReduceLastOp(CascadeOp):
         if len(s) not in (4, 5):
             raise VerifyException(f"'{self.name}' input must be scores of rank 4 or 5")
         _expect(self.name, "result", _shape(self.output, "result", self.name), s[:-1])
+        _same_element_type(self.name, self.input, self.output)
 
 
 @irdl_op_definition
@@ -222,6 +236,9 @@ class SumOp(_ReduceLastOp):
 class _BroadcastLastOp(CascadeOp):
     """Element-wise on a score-like lhs with a rhs broadcast along its last dim."""
 
+    LHS_RANKS: ClassVar[tuple[int, ...]] = (4, 5)
+    """Scores [B,H,Nq,Nk] or split [B,H,Nq,M1,M0]."""
+
     lhs = operand_def(TensorType)
     rhs = operand_def(TensorType)
     output = result_def(TensorType)
@@ -236,8 +253,12 @@ class _BroadcastLastOp(CascadeOp):
 
     def verify_(self):
         a = _shape(self.lhs, "lhs", self.name)
+        if len(a) not in self.LHS_RANKS:
+            raise VerifyException(
+                f"'{self.name}' lhs must have rank {' or '.join(map(str, self.LHS_RANKS))}")
         _expect(self.name, "rhs", _shape(self.rhs, "rhs", self.name), a[:-1])
         _expect(self.name, "result", _shape(self.output, "result", self.name), a)
+        _same_element_type(self.name, self.lhs, self.rhs, self.output)
 
 
 @irdl_op_definition
@@ -259,6 +280,8 @@ class DivRowsOp(_BroadcastLastOp):
     """AV = NV / D over the value dim f (0 where D is 0): the deferred division."""
 
     name = "cascade.div_rows"
+    LHS_RANKS: ClassVar[tuple[int, ...]] = (4,)
+    """The numerator [B,H,Nq,Dv]."""
 
     def iterated_key_ranks(self):
         return frozenset()
@@ -291,11 +314,11 @@ class AVOp(CascadeOp):
 
     def verify_(self):
         ps = _shape(self.p, "p", self.name)
-        b, h, nk, dv = _shape(self.v, "v", self.name)
+        b, h, nk, dv = _shape(self.v, "v", self.name, rank=4)
         if len(ps) == 4:
             _expect(self.name, "p", ps, (b, h, ps[2], nk))
         elif len(ps) == 5:
-            if ps[3] != -(-nk // ps[4]):
+            if ps[4] <= 0 or ps[3] != -(-nk // ps[4]):
                 raise VerifyException(
                     f"'{self.name}' split p has {ps[3]}x{ps[4]} keys, v has {nk}")
             _expect(self.name, "p", ps[:2], (b, h))
@@ -303,6 +326,7 @@ class AVOp(CascadeOp):
             raise VerifyException(f"'{self.name}' p must have rank 4 or 5")
         _expect(self.name, "result", _shape(self.output, "result", self.name),
                 (*ps[:-1], dv))
+        _same_element_type(self.name, self.p, self.v, self.output)
 
 
 class _RunningOp(CascadeOp):
@@ -331,6 +355,7 @@ class RunningMaxOp(_RunningOp):
         if len(s) != 4:
             raise VerifyException(f"'{self.name}' input must be [B, H, Nq, M1]")
         _expect(self.name, "result", _shape(self.output, "result", self.name), s)
+        _same_element_type(self.name, self.input, self.output)
 
 
 @irdl_op_definition
@@ -352,6 +377,7 @@ class RescaleOp(_RunningOp):
         if len(s) != 4:
             raise VerifyException(f"'{self.name}' input must be [B, H, Nq, M1]")
         _expect(self.name, "result", _shape(self.output, "result", self.name), s)
+        _same_element_type(self.name, self.input, self.output)
 
 
 @irdl_op_definition
@@ -376,6 +402,7 @@ class RunningSumOp(_RunningOp):
             raise VerifyException(f"'{self.name}' local must be [B, H, Nq, M1]")
         _expect(self.name, "factor", _shape(self.factor, "factor", self.name), s)
         _expect(self.name, "result", _shape(self.output, "result", self.name), s[:-1])
+        _same_element_type(self.name, self.local, self.factor, self.output)
 
 
 @irdl_op_definition
@@ -402,6 +429,7 @@ class RunningAVOp(_RunningOp):
         _expect(self.name, "factor", _shape(self.factor, "factor", self.name), s[:4])
         _expect(self.name, "result", _shape(self.output, "result", self.name),
                 (*s[:3], s[4]))
+        _same_element_type(self.name, self.local, self.factor, self.output)
 
 
 Cascade = Dialect(

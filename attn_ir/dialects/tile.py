@@ -32,6 +32,7 @@ from xdsl.dialects.builtin import (
     DenseArrayBase,
     FloatAttr,
     IntegerAttr,
+    IntegerType,
     TensorType,
     i8,
     i32,
@@ -54,54 +55,68 @@ from xdsl.traits import Pure
 from xdsl.utils.exceptions import VerifyException
 
 from attn_ir import patterns as P
-from attn_ir.dialects.attn import PatternAttr, attention_shape
+from attn_ir.dialects.attn import FLOAT_TYPES, PatternAttr, attention_shape
 
 
 def _array(attr: DenseArrayBase, dtype) -> np.ndarray:
     return np.frombuffer(attr.data.data, dtype=dtype)
 
 
+_TABLE_FIELDS = (("ptr", i32), ("start", i32), ("count", i32), ("full", i8))
+
+
 @irdl_attr_definition
 class TileTableAttr(ParametrizedAttribute):
-    """A tile table in CSR form: the key tiles of query tile t are
-    ``key[ptr[t]:ptr[t+1]]``, ascending, and ``full`` marks those with no mask
-    work."""
+    """A tile table as runs (``attn_ir.patterns.TileRuns``): the runs of
+    query tile t are ``ptr[t]:ptr[t+1]``; run r covers key tiles
+    ``start[r] .. start[r] + count[r] - 1``, all full (``full[r] = 1``: no
+    mask work) or all partial.  A dense row is one run, so the table grows
+    with the number of runs, never with Nq x Nk."""
 
     name = "tile.table"
     ptr: DenseArrayBase
-    key: DenseArrayBase
+    start: DenseArrayBase
+    count: DenseArrayBase
     full: DenseArrayBase
 
     @staticmethod
-    def from_table(table: P.TileTable) -> TileTableAttr:
-        return TileTableAttr(
-            DenseArrayBase.from_list(i32, [int(x) for x in table.row_ptr]),
-            DenseArrayBase.from_list(i32, [int(x) for x in table.k_tile]),
-            DenseArrayBase.from_list(i8, [int(x) for x in table.full]),
-        )
+    def from_runs(runs: P.TileRuns) -> TileTableAttr:
+        return TileTableAttr(*(
+            DenseArrayBase.from_list(elt, [int(x) for x in values])
+            for (_, elt), values in zip(_TABLE_FIELDS,
+                                        (runs.ptr, runs.start, runs.count, runs.full))))
+
+    @property
+    def runs(self) -> P.TileRuns:
+        ptr, start, count, full = (_array(getattr(self, name), np.int32 if elt == i32 else np.int8)
+                                   for name, elt in _TABLE_FIELDS)
+        return P.TileRuns(0, 0, 0, 0, ptr.astype(np.int64), start.astype(np.int64),
+                          count.astype(np.int64), full.astype(bool))
 
     @property
     def arrays(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """(ptr, key tiles, full flags) as NumPy arrays."""
-        return (_array(self.ptr, np.int32), _array(self.key, np.int32),
-                _array(self.full, np.int8).astype(bool))
+        """(tile ptr per query tile, key tile, full flag) for every tile."""
+        return self.runs.expand()
+
+    @property
+    def num_query_tiles(self) -> int:
+        return len(self.ptr) - 1
 
     @property
     def num_tiles(self) -> int:
-        return len(self.key)
+        return int(_array(self.count, np.int32).sum())
 
     def print_parameters(self, printer: Printer) -> None:
         with printer.in_angle_brackets():
-            for n, (name, value) in enumerate(
-                    (("ptr", self.ptr), ("key", self.key), ("full", self.full))):
+            for n, (name, _) in enumerate(_TABLE_FIELDS):
                 printer.print_string(f"{', ' if n else ''}{name} = ")
-                printer.print_attribute(value)
+                printer.print_attribute(getattr(self, name))
 
     @classmethod
     def parse_parameters(cls, parser: AttrParser) -> Sequence[Attribute]:
         values = []
         with parser.in_angle_brackets():
-            for n, name in enumerate(("ptr", "key", "full")):
+            for n, (name, _) in enumerate(_TABLE_FIELDS):
                 if n:
                     parser.parse_punctuation(",")
                 parser.parse_keyword(name)
@@ -115,15 +130,26 @@ class TileTableAttr(ParametrizedAttribute):
         return values
 
     def verify(self) -> None:
-        for name, attr, elt in (("ptr", self.ptr, i32), ("key", self.key, i32),
-                                ("full", self.full, i8)):
-            if attr.elt_type != elt:
+        for name, elt in _TABLE_FIELDS:
+            if getattr(self, name).elt_type != elt:
                 raise VerifyException(f"#tile.table: '{name}' must be an array of {elt}")
-        ptr, key, _ = self.arrays
-        if len(ptr) == 0 or ptr[0] != 0 or ptr[-1] != len(key) or (np.diff(ptr) < 0).any():
-            raise VerifyException("#tile.table: 'ptr' must rise from 0 to the number of tiles")
-        if len(self.full) != len(key):
-            raise VerifyException("#tile.table: 'key' and 'full' must have the same length")
+        runs = self.runs
+        if (len(runs.ptr) == 0 or runs.ptr[0] != 0 or runs.ptr[-1] != len(runs.start)
+                or (np.diff(runs.ptr) < 0).any()):
+            raise VerifyException("#tile.table: 'ptr' must rise from 0 to the number of runs")
+        if not len(runs.start) == len(runs.count) == len(runs.full):
+            raise VerifyException(
+                "#tile.table: 'start', 'count' and 'full' must have the same length")
+        if (runs.count <= 0).any() or (runs.start < 0).any():
+            raise VerifyException("#tile.table: runs need a non-negative start and a "
+                                  "positive count")
+        # Within a query tile the runs ascend without overlap: a key tile
+        # listed twice would be counted twice by the online softmax.
+        later = np.ones(len(runs.start), bool)
+        later[runs.ptr[:-1][runs.ptr[:-1] < len(runs.start)]] = False
+        if (runs.start[1:] < (runs.start + runs.count)[:-1])[later[1:]].any():
+            raise VerifyException("#tile.table: the runs of each query tile must be "
+                                  "ascending and must not overlap")
 
 
 def tile_footprint(block_q: int, block_k: int, d: int, dv: int,
@@ -199,12 +225,23 @@ class TiledAttentionOp(IRDLOperation):
 
     def verify_(self) -> None:
         name = self.name
-        for what, value in (("q", self.q), ("k", self.k), ("v", self.v)):
-            attention_shape(value, what, name)
+        types = [attention_shape(value, what, name) for what, value in (
+            ("q", self.q), ("k", self.k), ("v", self.v), ("result", self.output.type))]
+        elements = [t.element_type for t in types]
+        if len(set(elements)) != 1 or not isinstance(elements[0], FLOAT_TYPES):
+            raise VerifyException(
+                f"'{name}' q, k, v and result must share one float element type, got "
+                + ", ".join(map(str, elements)))
         b, h, nq, nk, d, dv = self.dims
-        if cast(TensorType, self.k.type).get_shape()[3] != d:
-            raise VerifyException(f"'{name}' k and q must have the same head dimension")
-        out = attention_shape(self.output.type, "result", name)
+        if tuple(types[1].get_shape()) != (b, h, nk, d):
+            raise VerifyException(
+                f"'{name}' k must have shape {b}x{h}x{nk}x{d} to match q and v, got "
+                + "x".join(map(str, types[1].get_shape())))
+        if tuple(types[2].get_shape()[:2]) != (b, h):
+            raise VerifyException(
+                f"'{name}' v must have batch {b} and {h} heads to match q, got "
+                + "x".join(map(str, types[2].get_shape())))
+        out = types[3]
         if tuple(out.get_shape()) != (b, h, nq, dv):
             raise VerifyException(f"'{name}' result must have shape {b}x{h}x{nq}x{dv}")
         bq, bk = self.block_q.value.data, self.block_k.value.data
@@ -216,18 +253,26 @@ class TiledAttentionOp(IRDLOperation):
                 f"got {len(self.tables.data)}")
         nqt, nkt = -(-nq // bq), -(-nk // bk)
         for t in self.tables.data:
-            ptr, key, _ = t.arrays
-            if len(ptr) != nqt + 1:
+            runs = t.runs
+            if t.num_query_tiles != nqt:
                 raise VerifyException(
-                    f"'{name}' tile table has {len(ptr) - 1} query tiles, "
+                    f"'{name}' tile table has {t.num_query_tiles} query tiles, "
                     f"expected {nqt} ({nq} rows in tiles of {bq})")
-            if len(key) and (key.min() < 0 or key.max() >= nkt):
+            if len(runs.start) and (runs.start + runs.count).max() > nkt:
                 raise VerifyException(
                     f"'{name}' tile table names a key tile outside 0..{nkt - 1}")
         pattern = self.pattern.pattern
         if (self.mask is not None) != pattern.uses_mask:
             raise VerifyException(
                 f"'{name}' a mask operand is needed exactly when the pattern uses #attn.mask")
+        if self.mask is not None:
+            mt = cast(TensorType, self.mask.type)
+            ms = tuple(mt.get_shape())
+            if (mt.element_type != IntegerType(1) or len(ms) != 4
+                    or ms[0] not in (1, b) or ms[1] not in (1, h) or ms[2:] != (nq, nk)):
+                raise VerifyException(
+                    f"'{name}' mask must be an i1 tensor broadcastable to "
+                    f"{b}x{h}x{nq}x{nk}, got {mt}")
         try:
             pattern.validate(nq, nk, h)
         except P.PatternError as e:
@@ -235,10 +280,11 @@ class TiledAttentionOp(IRDLOperation):
 
 
 def tile_tables(pattern: P.Pattern, nq: int, nk: int, heads: int,
-                block_q: int, block_k: int) -> list[P.TileTable]:
+                block_q: int, block_k: int) -> list[TileTableAttr]:
     """The tile tables of a pattern: one, or one per head if heads differ."""
     count = heads if pattern.head_dependent else 1
-    return [pattern.tile_table(nq, nk, block_q, block_k, h) for h in range(count)]
+    return [TileTableAttr.from_runs(pattern.tile_runs(nq, nk, block_q, block_k, h))
+            for h in range(count)]
 
 
 Tile = Dialect("tile", [TiledAttentionOp], [TileTableAttr])

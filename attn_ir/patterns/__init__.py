@@ -12,6 +12,7 @@ from attn_ir.patterns.base import (
     Domain,
     Pattern,
     PatternError,
+    TileRuns,
     TileTable,
 )
 from attn_ir.patterns.families import (
@@ -35,6 +36,6 @@ from attn_ir.patterns.text import parse, print_pattern
 __all__ = [
     "ALL_FAMILIES", "DENSE_MASK_LIMIT", "UNKNOWN", "BlockLocal", "Causal", "Dense",
     "Domain", "Fixed", "Global", "Intersection", "MaskOperand", "Pattern",
-    "PatternError", "RandomBlocks", "Strided", "TileTable", "Union", "Window",
+    "PatternError", "RandomBlocks", "Strided", "TileRuns", "TileTable", "Union", "Window",
     "Window2D", "parse", "print_pattern", "simplify",
 ]

@@ -105,6 +105,57 @@ class TileTable:
             return None
         return int(self.count.sum())
 
+    def runs(self) -> TileRuns:
+        """The table as runs of consecutive key tiles with the same flag."""
+        n = len(self.k_tile)
+        if n == 0:
+            return TileRuns(self.nq, self.nk, self.bq, self.bk,
+                            np.zeros(self.num_q_tiles + 1, np.int64), *(np.zeros(0, np.int64),) * 2,
+                            np.zeros(0, bool))
+        new_run = np.ones(n, bool)
+        new_run[1:] = ((self.q_tile[1:] != self.q_tile[:-1])
+                       | (self.k_tile[1:] != self.k_tile[:-1] + 1)
+                       | (self.full[1:] != self.full[:-1]))
+        first = np.nonzero(new_run)[0]
+        count = np.diff(np.append(first, n))
+        q_of_run = self.q_tile[first]
+        ptr = np.searchsorted(q_of_run, np.arange(self.num_q_tiles + 1))
+        return TileRuns(self.nq, self.nk, self.bq, self.bk, ptr, self.k_tile[first], count,
+                        self.full[first])
+
+
+@dataclass(frozen=True)
+class TileRuns:
+    """A tile table as runs: the runs of query tile t are ``ptr[t]:ptr[t+1]``;
+    run r covers key tiles ``start[r] .. start[r] + count[r] - 1``, all full
+    or all partial (``full[r]``).  Dense rows are one run, so the size grows
+    with the number of runs, not of tiles."""
+
+    nq: int
+    nk: int
+    bq: int
+    bk: int
+    ptr: np.ndarray
+    start: np.ndarray
+    count: np.ndarray
+    full: np.ndarray
+
+    @property
+    def tiles_per_query_tile(self) -> np.ndarray:
+        per_run_row = np.repeat(np.arange(len(self.ptr) - 1), np.diff(self.ptr))
+        return np.bincount(per_run_row, weights=self.count, minlength=len(self.ptr) - 1
+                           ).astype(np.int64)
+
+    def expand(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(tile ptr per query tile, key tile, full) for every tile."""
+        total = int(self.count.sum())
+        run_of_tile = np.repeat(np.arange(len(self.count)), self.count)
+        first_tile = np.concatenate(([0], np.cumsum(self.count)[:-1])) if len(self.count) else (
+            np.zeros(0, np.int64))
+        key = self.start[run_of_tile] + (np.arange(total) - first_tile[run_of_tile])
+        ptr = np.concatenate(([0], np.cumsum(self.tiles_per_query_tile)))
+        return ptr, key, self.full[run_of_tile]
+
 
 def tile_extent(tile: np.ndarray, size: int, n: int) -> np.ndarray:
     """Number of valid indices in each tile (edge tiles may be short)."""
@@ -245,6 +296,10 @@ class Pattern(ABC):
             nq, nk, bq, bk, qt[keep], kt[keep],
             counts[keep] == area[keep], counts[keep],
         )
+
+    def tile_runs(self, nq: int, nk: int, bq: int, bk: int, head: int = 0) -> TileRuns:
+        """The tile table as runs (see ``TileRuns``)."""
+        return self.tile_table(nq, nk, bq, bk, head).runs()
 
     def nnz(self, nq: int, nk: int, head: int = 0,
             mask: np.ndarray | None = None) -> int:

@@ -18,6 +18,7 @@ from attn_ir.patterns.base import (
     Domain,
     Pattern,
     PatternError,
+    TileRuns,
     pairs_from_ranges,
     pairs_intersection,
     pairs_union,
@@ -85,6 +86,12 @@ class Dense(Pattern):
 
     def tile_counts(self, qt, kt, dom, bq, bk):
         return tile_extent(qt, bq, dom.nq) * tile_extent(kt, bk, dom.nk)
+
+    def tile_runs(self, nq, nk, bq, bk, head=0):
+        # One full run per query tile, without listing every tile.
+        nqt, nkt = -(-nq // bq), -(-nk // bk)
+        return TileRuns(nq, nk, bq, bk, np.arange(nqt + 1), np.zeros(nqt, np.int64),
+                        np.full(nqt, nkt, np.int64), np.ones(nqt, bool))
 
 
 @dataclass(frozen=True)

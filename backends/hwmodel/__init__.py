@@ -126,8 +126,8 @@ def kernel_report(kernel: A.KernelOp, record_trace: bool = False,
     """Time and cost one kernel.  ``instances`` (from a functional run)
     replaces the simulated instance counts, which must agree with them."""
     program = build_program(kernel)
-    lanes = kernel_lanes(kernel)
-    timeline: Timeline = simulate(program, lanes.steps, record_trace)
+    lanes = kernel_lanes(kernel, expand=False)
+    timeline: Timeline = simulate(program, lanes.steps, lanes.has_global_rows, record_trace)
     counts = instances if instances is not None else timeline.instances
     target = program.target
     ops: Counter = Counter()

@@ -117,6 +117,8 @@ class KernelExecution:
             self.buffers[op.memref] = np.zeros((len(lanes), *_shape(op.memref)),
                                                _np_dtype(op.memref))
             return
+        if isinstance(op, A.GlobalRowsOp):
+            active = active[self.lanes.has_global_rows[lanes[active]]]
         handler = getattr(self, "_" + op.name.split(".")[1])
         handler(op, lanes[active], active, step)
         self.instances[op] += len(active)
@@ -128,7 +130,8 @@ class KernelExecution:
 
     def _rows(self, lanes: np.ndarray) -> np.ndarray:
         """[n, rows] query indices of each lane (may run past Nq)."""
-        return self.lanes.q_tile[lanes, None] * self.lanes.rows + np.arange(self.lanes.rows)
+        return (self.lanes.row_start[lanes, None]
+                + np.arange(self.lanes.rows) * self.lanes.row_stride[lanes, None])
 
     def _key_indices(self, lanes: np.ndarray, step: int, count: int) -> np.ndarray:
         """[n, count] key indices that step ``step`` loads (may be out of range)."""
@@ -139,7 +142,7 @@ class KernelExecution:
         nglob = len(self.globals)
         span = count - nglob
         dil = np.array([band.head_dilation(h) for h in self.lanes.head[lanes]])[:, None]
-        base = self.lanes.q_tile[lanes, None] * self.lanes.rows + (
+        base = self.lanes.row_start[lanes, None] + (
             step * self.lanes.cols - band.left.data) * dil
         keys = base + np.arange(span) * dil
         return np.concatenate([keys, np.broadcast_to(self.globals, (len(lanes), nglob))], axis=1)
@@ -174,7 +177,7 @@ class KernelExecution:
 
     def _dma_store(self, op: A.DmaStoreOp, lanes, active, step):
         rows = self._rows(lanes)
-        ok = rows < self.dims[2]
+        ok = (rows < self.dims[2]) & ~np.isin(rows, self.globals)
         src = self.buf(op.source)[active]
         ln, r = np.nonzero(ok)
         self.out[self.lanes.batch[lanes[ln]], self.lanes.head[lanes[ln]], rows[ln, r]] = src[ln, r]
@@ -314,7 +317,6 @@ class KernelExecution:
 
     def _global_rows(self, op: A.GlobalRowsOp, lanes, active, step):
         """Global queries attend every key: exact softmax over all keys."""
-        out = self.buf(op.out)
         rows = self._rows(lanes)
         ln, r = np.nonzero(np.isin(rows, self.globals) & (rows < self.dims[2]))
         for lane_pos, row_pos in zip(ln, r):
@@ -324,4 +326,4 @@ class KernelExecution:
             s = (self.k[b, h].astype(np.float64) @ self.q[b, h, i].astype(np.float64)
                  ) * self.kernel.scale.value.data
             p = self.exp(s - s.max())
-            out[active[lane_pos], row_pos] = p @ self.v[b, h] / p.sum()
+            self.out[b, h, i] = p @ self.v[b, h] / p.sum()

@@ -20,8 +20,14 @@ class Lanes:
     batch: np.ndarray
     head: np.ndarray
     q_tile: np.ndarray
+    """Query tile of the lane (its index among the head's lanes)."""
+    row_start: np.ndarray
+    row_stride: np.ndarray
+    """The lane's query rows are ``row_start + r * row_stride``, r < rows."""
     steps: np.ndarray
     """Number of steps of each lane."""
+    has_global_rows: np.ndarray
+    """Whether the lane's rows include global queries (SALO's global PE row)."""
     rows: int
     """Query rows per lane (tile height)."""
     cols: int
@@ -52,26 +58,52 @@ class Lanes:
         return kt, full
 
 
-def kernel_lanes(kernel: A.KernelOp) -> Lanes:
+def kernel_lanes(kernel: A.KernelOp, expand: bool = True) -> Lanes:
+    """The kernel's lanes; ``expand=False`` skips listing each step's key
+    tile (timing needs only the step counts)."""
     b, h, nq, _, _, _ = kernel.dims
     it = kernel.iteration
     if isinstance(it, A.BlocksAttr):
         rows, cols = it.q.data, it.k.data
-        tables = [t.arrays for t in it.tables.data]
+        tables = [t.arrays for t in it.tables.data] if expand else []
         ptr = [t[0].astype(np.int64) for t in tables]
-        counts = [np.diff(p) for p in ptr]
+        counts = [t.runs.tiles_per_query_tile for t in it.tables.data]
         band = None
     else:
         rows, cols = it.rows.data, it.cols.data
-        ptr, tables = [], []
-        counts = [np.full(-(-nq // rows), it.parts.data)]
+        ptr, tables, counts = [], [], []
         band = it
-    nqt = -(-nq // rows)
-    bb, hh, tt = np.meshgrid(np.arange(b), np.arange(h), np.arange(nqt), indexing="ij")
-    bb, hh, tt = bb.ravel(), hh.ravel(), tt.ravel()
-    steps = np.empty(len(bb), np.int64)
-    for head in range(h):
-        sel = hh == head
-        steps[sel] = counts[head if len(counts) > 1 else 0][tt[sel]]
-    return Lanes(bb, hh, tt, steps, rows, cols, band,
+    if band is None:
+        nqt = -(-nq // rows)
+        bb, hh, tt = (a.ravel() for a in np.meshgrid(
+            np.arange(b), np.arange(h), np.arange(nqt), indexing="ij"))
+        starts, strides = tt * rows, np.ones_like(tt)
+        steps = np.empty(len(bb), np.int64)
+        for head in range(h):
+            sel = hh == head
+            steps[sel] = counts[head if len(counts) > 1 else 0][tt[sel]]
+    else:
+        # A dilated window is mapped by index remapping: the queries of one
+        # residue class modulo the dilation form the lane's rows, so their
+        # keys form one strided band.
+        parts = []
+        for head in range(h):
+            dil = band.head_dilation(head)
+            for residue in range(min(dil, nq)):
+                count = len(range(residue, nq, dil))
+                t = np.arange(-(-count // rows))
+                parts.append((np.full_like(t, head), residue + t * rows * dil,
+                              np.full_like(t, dil)))
+        hh1 = np.concatenate([p[0] for p in parts])
+        starts1 = np.concatenate([p[1] for p in parts])
+        strides1 = np.concatenate([p[2] for p in parts])
+        bb = np.repeat(np.arange(b), len(hh1))
+        hh, starts, strides = (np.tile(a, b) for a in (hh1, starts1, strides1))
+        tt = np.tile(np.arange(len(hh1)), b)
+        steps = np.full(len(bb), band.parts.data, np.int64)
+    has_global = np.zeros(len(bb), bool)
+    if band is not None and len(band.globals.data):
+        lane_rows = starts[:, None] + np.arange(rows)[None, :] * strides[:, None]
+        has_global = np.isin(lane_rows, [g.data for g in band.globals.data]).any(axis=1)
+    return Lanes(bb, hh, tt, starts, strides, steps, has_global, rows, cols, band,
                  [t[1].astype(np.int64) for t in tables], [t[2] for t in tables], ptr)

@@ -17,24 +17,6 @@ from xdsl.ir import SSAValue
 from attn_ir import targets as T
 from attn_ir.dialects import accel as A
 
-# Operand roles per instruction: read, written afresh, updated in place.
-ROLES: dict[type, tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]] = {
-    A.DmaLoadOp: ((), ("dest",), ()),
-    A.DmaStoreOp: (("source",), (), ()),
-    A.FillOp: ((), ("dest",), ()),
-    A.SddmmOp: (("q", "k", "mask"), ("scores",), ()),
-    A.ScaleOp: ((), (), ("data",)),
-    A.ReduceOp: (("source",), ("dest",), ()),
-    A.MaxUpdateOp: (("tile_max",), ("factor",), ("running",)),
-    A.ExpOp: (("shift",), (), ("data",)),
-    A.SpmmOp: (("p", "v"), ("out",), ()),
-    A.AccumulateOp: (("factor", "tile_out", "tile_sum"), (), ("acc", "total")),
-    A.MergeOp: (("tile_out", "tile_sum"), (), ("acc", "total")),
-    A.NormalizeOp: (("total",), (), ("data",)),
-    A.GlobalRowsOp: (("q",), (), ("out",)),
-}
-
-
 def _shape(value: SSAValue) -> tuple[int, ...]:
     return tuple(cast(MemRefType, value.type).get_shape())
 
@@ -51,6 +33,7 @@ class Instr:
     """``prologue``, ``step<N>`` or ``epilogue``."""
     unit: str
     latency: int
+    occupancy: int
     reads: tuple[SSAValue, ...]
     writes: tuple[SSAValue, ...]
     updates: tuple[SSAValue, ...]
@@ -61,6 +44,8 @@ class Instr:
     dram_write_bytes: int = 0
     kv_reuse: bool = False
     """A K/V load that only the first lane of a head pays (``kv_resident``)."""
+    global_lanes_only: bool = False
+    """Runs only in lanes whose rows include global queries."""
 
 
 @dataclass
@@ -77,8 +62,10 @@ class Program:
         return [*self.prologue, *(i for s in self.steps for i in s), *self.epilogue]
 
 
-def _operand(op: A.InstructionOp, name: str) -> SSAValue | None:
-    return getattr(op, name)
+def _weight_stationary(op: A.SddmmOp | A.SpmmOp) -> bool:
+    """Keys and the depth (or width) spatial, rows streamed: the latency
+    model's first two dims are the spatial ones, the third is streamed."""
+    return op.dataflow is not None and op.dataflow.data == "ws"
 
 
 def _costs(instr: Instr, op: A.InstructionOp, kernel: A.KernelOp, target: T.Target) -> tuple:
@@ -100,15 +87,15 @@ def _costs(instr: Instr, op: A.InstructionOp, kernel: A.KernelOp, target: T.Targ
         keys = _shape(op.scores)[1]
         if op.sliced is not None and op.sliced.value.data:
             keys = _shape(op.k)[0]
-        main = min(keys, target.pe_cols) if kernel.iteration.name == "accel.band" else keys
-        return (rows, main, dq), Counter(mac=rows * keys * dq)
+        shape = (keys, dq, rows) if _weight_stationary(op) else (rows, keys, dq)
+        return shape, Counter(mac=rows * keys * dq)
     if isinstance(op, A.SpmmOp):
         rows, keys = _shape(op.p)
         width = _shape(op.v)[1]
         if op.sliced is not None and op.sliced.value.data:
             keys = _shape(op.v)[0]
-        main = min(keys, target.pe_cols) if kernel.iteration.name == "accel.band" else keys
-        return (rows, main, width), Counter(mac=rows * keys * width)
+        shape = (keys, width, rows) if _weight_stationary(op) else (rows, keys, width)
+        return shape, Counter(mac=rows * keys * width)
     if isinstance(op, A.GlobalRowsOp):
         rows = len(kernel.iteration.globals.data)
         return (rows, nk, d + dv), Counter(mac=rows * nk * (d + dv), exp=rows * nk)
@@ -150,26 +137,23 @@ def build_program(kernel: A.KernelOp) -> Program:
         else:
             (epilogue if seen_step else prologue).append(
                 _instr(op, kernel, target, "epilogue" if seen_step else "prologue", False))
-    copies: dict[SSAValue, int] = {}
-    if kernel.flag("double_buffer") or kernel.flag("pipeline"):
-        for instr in (i for s in steps for i in s):
-            if isinstance(instr.op, A.DmaLoadOp) or kernel.flag("pipeline"):
-                for buf in instr.writes:
-                    copies[buf] = 2
+    copies = {buf: 2 for buf in kernel.double_buffered()}
     return Program(kernel, target, prologue, steps, epilogue, copies)
 
 
 def _instr(op: A.InstructionOp, kernel: A.KernelOp, target: T.Target, phase: str,
            kv_resident: bool) -> Instr:
-    reads, writes, updates = (tuple(v for n in names if (v := _operand(op, n)) is not None
-                                    and isinstance(v.owner, memref.AllocOp))
-                              for names in ROLES[type(op)])
-    instr = Instr(op, phase, op.unit.data, 0, reads, writes, updates)
+    reads, writes, updates = (tuple(v for v in op.operands_in(names)
+                                    if isinstance(v.owner, memref.AllocOp))
+                              for names in (op.READS, op.WRITES, op.UPDATES))
+    instr = Instr(op, phase, op.unit.data, 0, 0, reads, writes, updates)
     shape, ops = _costs(instr, op, kernel, target)
     instr.latency = target.cycles(op.latency_kind, shape)
+    instr.occupancy = target.occupancy(op.latency_kind, shape)
     instr.ops = ops
     instr.buffer_read_bytes = sum(_bytes(v) for v in (*reads, *updates))
     instr.buffer_write_bytes = sum(_bytes(v) for v in (*writes, *updates))
+    instr.global_lanes_only = isinstance(op, A.GlobalRowsOp)
     instr.kv_reuse = (kv_resident and isinstance(op, A.DmaLoadOp)
                       and op.tile.data in ("k", "v"))
     return instr

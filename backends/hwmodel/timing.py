@@ -6,7 +6,8 @@ buffers are ready: it waits for the last write of what it reads (RAW), and
 before writing a buffer afresh for the reads of the copy it overwrites
 (WAR; a double-buffered buffer has two copies, so the DMA of step s + 1
 need not wait for step s).  In-place updates wait for both.  Each unit runs
-one instruction at a time, for the latency the target's model gives.  The
+one instruction at a time, busy for the occupancy the target's model gives
+(its latency, or less for a pipelined unit).  The
 2-D array spends ``step_overhead`` cycles between steps and drains at the
 end.
 
@@ -81,7 +82,7 @@ class _Scoreboard:
             if v and len(v) >= copies(buf, 1):
                 start = max(start, v[0][0], v[0][1])
         end = start + instr.latency
-        self.unit_free[instr.unit] = end
+        self.unit_free[instr.unit] = start + instr.occupancy
         for buf in instr.reads:
             if v := self.versions.get(buf):
                 v[-1][1] = max(v[-1][1], end)
@@ -104,9 +105,10 @@ class _Scoreboard:
         self.steps_run += 1
 
 
-def simulate(program: Program, steps_per_lane: np.ndarray, record_trace: bool = False
-             ) -> Timeline:
-    """Time every lane (``steps_per_lane[i]`` steps each) on the scoreboard."""
+def simulate(program: Program, steps_per_lane: np.ndarray, global_lanes: np.ndarray,
+             record_trace: bool = False) -> Timeline:
+    """Time every lane (``steps_per_lane[i]`` steps each; ``global_lanes[i]``
+    whether it holds global queries) on the scoreboard."""
     board = _Scoreboard(program, record_trace)
     t = board.timeline
     per_instance = Counter()
@@ -115,19 +117,22 @@ def simulate(program: Program, steps_per_lane: np.ndarray, record_trace: bool = 
     previous: tuple | None = None
     while lane < n:
         steps = int(steps_per_lane[lane])
+        glob = bool(global_lanes[lane])
         start = board.now()
-        _run_lane(board, program, steps, per_instance)
-        state = (steps, board.relative_state())
+        _run_lane(board, program, steps, glob, per_instance)
+        state = (steps, glob, board.relative_state())
         delta = board.now() - start
         lane += 1
         if state == previous:
             run = lane
-            while run < n and steps_per_lane[run] == steps:
+            while run < n and steps_per_lane[run] == steps and global_lanes[run] == glob:
                 run += 1
             repeat = run - lane
             if repeat:
                 board.shift(delta * repeat)
                 for instr in program.all:
+                    if instr.global_lanes_only and not glob:
+                        continue
                     if instr.phase.startswith("step"):
                         per_instance[instr.op] += repeat * steps
                     else:
@@ -141,7 +146,7 @@ def simulate(program: Program, steps_per_lane: np.ndarray, record_trace: bool = 
     t.cycles = end
     t.instances = per_instance
     for instr in program.all:
-        t.busy[instr.unit] += instr.latency * per_instance[instr.op]
+        t.busy[instr.unit] += instr.occupancy * per_instance[instr.op]
     total_steps = int(steps_per_lane.sum()) * len(program.steps)
     t.busy["PE2D"] += program.target.step_overhead * max(0, total_steps - 1)
     if n:
@@ -149,7 +154,8 @@ def simulate(program: Program, steps_per_lane: np.ndarray, record_trace: bool = 
     return t
 
 
-def _run_lane(board: _Scoreboard, program: Program, steps: int, counts: Counter) -> None:
+def _run_lane(board: _Scoreboard, program: Program, steps: int, glob: bool,
+              counts: Counter) -> None:
     for instr in program.prologue:
         board.issue(instr)
         counts[instr.op] += 1
@@ -174,5 +180,7 @@ def _run_lane(board: _Scoreboard, program: Program, steps: int, counts: Counter)
                 s = steps
             previous = state
     for instr in program.epilogue:
+        if instr.global_lanes_only and not glob:
+            continue
         board.issue(instr)
         counts[instr.op] += 1

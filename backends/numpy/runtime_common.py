@@ -1,0 +1,23 @@
+"""Runtime of emitted modules: what every emitted function uses.
+
+Copied (below the ``EMITTED BELOW`` marker) into every emitted module.
+"""
+
+import numpy as np
+
+# --- EMITTED BELOW ---
+
+
+def _argument(value, name, shape, dtype=None):
+    """``value`` as an array of the declared ``shape`` (bool for i1)."""
+    array = np.asarray(value) if dtype is None else np.asarray(value, dtype)
+    if array.shape != shape:
+        raise ValueError(f"argument {name} must have shape {shape}, got {array.shape}")
+    if dtype is None and array.dtype.kind not in "fiu":
+        raise TypeError(f"argument {name} must hold numbers, got {array.dtype}")
+    return array
+
+
+def _result(value, dtype):
+    """A function result in its declared element type."""
+    return np.asarray(value).astype(dtype, copy=False)
