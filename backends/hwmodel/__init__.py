@@ -23,7 +23,7 @@ from xdsl.interpreter import Interpreter, InterpreterFunctions, impl, register_i
 from attn_ir import targets as T
 from attn_ir.dialects import accel as A
 from attn_ir.backends.hwmodel.executor import KernelExecution
-from attn_ir.backends.hwmodel.lanes import kernel_lanes
+from attn_ir.backends.hwmodel.lanes import lane_runs
 from attn_ir.backends.hwmodel.program import build_program
 from attn_ir.backends.hwmodel.timing import Timeline, simulate
 from attn_ir.passes.accel_kernel_builder import buffer_bytes
@@ -121,19 +121,23 @@ def _energy(target: T.Target, ops: Counter, buf_bytes: int, dram_bytes: int) -> 
     }
 
 
+def _first_tile_steps(kernel: A.KernelOp) -> int:
+    """Key tiles of the first query tile (per head, averaged over tables)."""
+    tables = kernel.iteration.tables.data
+    return sum(int(t.runs.tiles_per_query_tile[0]) for t in tables) // len(tables)
+
+
 def kernel_report(kernel: A.KernelOp, record_trace: bool = False,
                   instances: Counter | None = None) -> KernelReport:
     """Time and cost one kernel.  ``instances`` (from a functional run)
     replaces the simulated instance counts, which must agree with them."""
     program = build_program(kernel)
-    lanes = kernel_lanes(kernel, expand=False)
-    timeline: Timeline = simulate(program, lanes.steps, lanes.has_global_rows, record_trace)
+    runs = lane_runs(kernel)
+    timeline: Timeline = simulate(program, runs, record_trace)
     counts = instances if instances is not None else timeline.instances
     target = program.target
     ops: Counter = Counter()
     dram_read = dram_write = buf_read = buf_write = 0
-    heads = len(lanes)
-    first_lanes = int((lanes.q_tile == 0).sum())
     for instr in program.all:
         n = counts[instr.op]
         for kind, per in instr.ops.items():
@@ -141,12 +145,11 @@ def kernel_report(kernel: A.KernelOp, record_trace: bool = False,
         paid = n
         if instr.kv_reuse:
             # Only the first query tile of each head loads K and V from DRAM.
-            paid = int(lanes.steps[lanes.q_tile == 0].sum())
+            paid = kernel.dims[0] * kernel.dims[1] * _first_tile_steps(kernel)
         dram_read += instr.dram_read_bytes * paid
         dram_write += instr.dram_write_bytes * n
         buf_read += instr.buffer_read_bytes * n
         buf_write += instr.buffer_write_bytes * n
-    del heads, first_lanes
     b, h, nq, nk, d, dv = kernel.dims
     pattern = kernel.pattern.pattern
     if pattern.uses_mask:

@@ -107,3 +107,53 @@ def kernel_lanes(kernel: A.KernelOp, expand: bool = True) -> Lanes:
         has_global = np.isin(lane_rows, [g.data for g in band.globals.data]).any(axis=1)
     return Lanes(bb, hh, tt, starts, strides, steps, has_global, rows, cols, band,
                  [t[1].astype(np.int64) for t in tables], [t[2] for t in tables], ptr)
+
+
+def _run_length(values: list[tuple[int, bool]]) -> list[tuple[int, bool, int]]:
+    runs: list[tuple[int, bool, int]] = []
+    for steps, glob in values:
+        if runs and runs[-1][:2] == (steps, glob):
+            runs[-1] = (steps, glob, runs[-1][2] + 1)
+        else:
+            runs.append((steps, glob, 1))
+    return runs
+
+
+def lane_runs(kernel: A.KernelOp) -> list[tuple[int, bool, int]]:
+    """The lanes in order as (steps, holds global queries, count) runs, built
+    per head and repeated per batch, without one entry per lane (batch 64 x
+    1M tokens has millions of lanes)."""
+    b, h, nq, _, _, _ = kernel.dims
+    it = kernel.iteration
+    per_head: list[list[tuple[int, bool, int]]] = []
+    if isinstance(it, A.BlocksAttr):
+        tables = it.tables.data
+        for head in range(h):
+            table = tables[head] if len(tables) > 1 else tables[0]
+            counts = table.runs.tiles_per_query_tile
+            change = np.flatnonzero(np.diff(counts)) + 1
+            starts = np.concatenate(([0], change))
+            lengths = np.diff(np.append(starts, len(counts)))
+            per_head.append([(int(counts[s]), False, int(n)) for s, n in zip(starts, lengths)])
+    else:
+        globals_ = [g.data for g in it.globals.data]
+        rows = it.rows.data
+        for head in range(h):
+            dil = it.head_dilation(head)
+            flags = []
+            for residue in range(min(dil, nq)):
+                count = len(range(residue, nq, dil))
+                for t in range(-(-count // rows)):
+                    first = residue + t * rows * dil
+                    lane_rows = range(first, first + rows * dil, dil)
+                    flags.append((it.parts.data, any(g in lane_rows for g in globals_)))
+            per_head.append(_run_length(flags))
+    runs: list[tuple[int, bool, int]] = []
+    for _ in range(b):
+        for head_runs in per_head:
+            for run in head_runs:
+                if runs and runs[-1][:2] == run[:2]:
+                    runs[-1] = (run[0], run[1], runs[-1][2] + run[2])
+                else:
+                    runs.append(run)
+    return runs

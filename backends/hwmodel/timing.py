@@ -105,49 +105,39 @@ class _Scoreboard:
         self.steps_run += 1
 
 
-def simulate(program: Program, steps_per_lane: np.ndarray, global_lanes: np.ndarray,
+def simulate(program: Program, lane_runs: list[tuple[int, bool, int]],
              record_trace: bool = False) -> Timeline:
-    """Time every lane (``steps_per_lane[i]`` steps each; ``global_lanes[i]``
-    whether it holds global queries) on the scoreboard."""
+    """Time every lane on the scoreboard.  ``lane_runs``: consecutive lanes
+    as (steps, holds global queries, how many lanes) runs, in lane order."""
     board = _Scoreboard(program, record_trace)
     t = board.timeline
     per_instance = Counter()
-    lane = 0
-    n = len(steps_per_lane)
-    previous: tuple | None = None
-    while lane < n:
-        steps = int(steps_per_lane[lane])
-        glob = bool(global_lanes[lane])
-        start = board.now()
-        _run_lane(board, program, steps, glob, per_instance)
-        state = (steps, glob, board.relative_state())
-        delta = board.now() - start
-        lane += 1
-        if state == previous:
-            run = lane
-            while run < n and steps_per_lane[run] == steps and global_lanes[run] == glob:
-                run += 1
-            repeat = run - lane
-            if repeat:
-                board.shift(delta * repeat)
+    for steps, glob, count in lane_runs:
+        previous: tuple | None = None
+        done = 0
+        while done < count:
+            start = board.now()
+            _run_lane(board, program, steps, glob, per_instance)
+            done += 1
+            state = board.relative_state()
+            if state == previous and done < count:
+                repeat = count - done
+                board.shift((board.now() - start) * repeat)
                 for instr in program.all:
                     if instr.global_lanes_only and not glob:
                         continue
-                    if instr.phase.startswith("step"):
-                        per_instance[instr.op] += repeat * steps
-                    else:
-                        per_instance[instr.op] += repeat
+                    per_instance[instr.op] += repeat * (
+                        steps if instr.phase.startswith("step") else 1)
                 board.steps_run += repeat * steps * len(program.steps)
-                lane = run
-            previous = None
-        else:
+                done = count
             previous = state
+    n = sum(count for _, _, count in lane_runs)
     end = board.now() + (program.target.drain_cycles if n else 0)
     t.cycles = end
     t.instances = per_instance
     for instr in program.all:
         t.busy[instr.unit] += instr.occupancy * per_instance[instr.op]
-    total_steps = int(steps_per_lane.sum()) * len(program.steps)
+    total_steps = sum(steps * count for steps, _, count in lane_runs) * len(program.steps)
     t.busy["PE2D"] += program.target.step_overhead * max(0, total_steps - 1)
     if n:
         t.busy["PE2D"] += program.target.drain_cycles
