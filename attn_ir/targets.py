@@ -107,6 +107,8 @@ class Target:
     units: tuple[tuple[str, str], ...] = ()
     """(instruction kind, unit) pairs overriding ``DEFAULT_UNITS``."""
     energy: EnergyTable = field(default_factory=EnergyTable)
+    schedule: str = ""
+    """The ``accel-schedule-*`` pass of this target's dataflow ("" for none)."""
     citation: str = ""
 
     # -- derived -----------------------------------------------------------
@@ -143,6 +145,16 @@ class Target:
         if self.exp == "pwl":
             return (math.log(2) / s) ** 2 / 4
         return math.log(2) ** (s + 1) * 2 / math.factorial(s + 1)
+
+    def default_pipeline(self) -> str:
+        """attn-level IR → scheduled accel IR for this target."""
+        passes = ["attn-decompose", "attn-fuse{passes=1}",
+                  f"attn-tile{{q={self.pe_rows} k={self.pe_cols}}}",
+                  f"convert-attn-to-accel{{target={self.name}}}"]
+        if self.schedule:
+            passes.append(f"accel-schedule-{self.schedule}")
+        passes.append("accel-double-buffer")
+        return ",".join(passes)
 
     def unit_of(self, kind: str) -> str:
         return dict(self.units).get(kind, DEFAULT_UNITS[kind])
@@ -212,7 +224,7 @@ PRESETS: dict[str, Target] = {
         name="salo", pe_rows=32, pe_cols=32, vec_lanes=32, global_rows=1, global_cols=1,
         buffer_bytes=2 * 1024 * 1024, clock_hz=1e9, dram_bytes_per_s=128e9,
         elem_bits=16, exp="pwl", exp_segments=16, exp_cycles=1, step_overhead=1,
-        units=_ON_ARRAY,
+        units=_ON_ARRAY, schedule="salo",
         citation=(
             "Shen et al., SALO, DAC 2022: 32x32 PE array with one global row and "
             "one global column at 1 GHz; per iteration the array spends d cycles on "
@@ -224,7 +236,7 @@ PRESETS: dict[str, Target] = {
     "fusemax": Target(
         name="fusemax", pe_rows=256, pe_cols=256, vec_lanes=256,
         buffer_bytes=16 * 1024 * 1024, clock_hz=940e6, dram_bytes_per_s=400 * 2**30,
-        elem_bits=16, exp="exact", exp_cycles=1, pe_reduce="tree",
+        elem_bits=16, exp="exact", exp_cycles=1, pe_reduce="tree", schedule="fusemax",
         units=(("exp", "PE2D"), ("scale", "PE2D"), ("reduce_max", "PE2D"),
                ("reduce_sum", "PE2D")),
         citation=(
@@ -236,7 +248,7 @@ PRESETS: dict[str, Target] = {
     "flat": Target(
         name="flat", pe_rows=256, pe_cols=256, vec_lanes=256,
         buffer_bytes=32 * 1024 * 1024, clock_hz=940e6, dram_bytes_per_s=400 * 2**30,
-        elem_bits=16, exp="exact", exp_cycles=1, units=(("scale", "PE2D"),),
+        elem_bits=16, exp="exact", exp_cycles=1, units=(("scale", "PE2D"),), schedule="flat",
         citation=(
             "Kao et al., FLAT, ASPLOS 2023, as the FuseMax paper models it: the same "
             "256x256 2-D and 256-lane 1-D arrays, 940 MHz, 400 GiB/s, given a 32 MiB "

@@ -231,9 +231,9 @@ class BandAttr(ParametrizedAttribute):
 class KernelOp(IRDLOperation):
     """Attention of q, k, v (and a mask) on ``target``, as the instructions
     of one lane (see the module docstring).  ``double_buffer`` lets the DMA
-    of the next step overlap the current step's compute; ``pipeline`` also
-    double-buffers the intermediate tiles so the vector array works on step
-    s while the 2-D array starts step s + 1 (FuseMax).  ``kv_resident``
+    of the next step overlap the current step's compute; ``pipeline``
+    double-buffers the other buffers, so the vector array works on step s
+    while the 2-D array starts step s + 1 (FuseMax, SALO's merge).  ``kv_resident``
     keeps a head's K and V on chip, so lanes after the first reuse them."""
 
     name = "accel.kernel"
@@ -315,12 +315,12 @@ class KernelOp(IRDLOperation):
     def double_buffered(self) -> set[SSAValue]:
         """Buffers with two copies.  ``double_buffer``: every DMA target (the
         next step's or lane's load overlaps this one's compute); ``pipeline``:
-        every buffer (consecutive steps and lanes overlap across units)."""
+        every other buffer (consecutive steps and lanes overlap across units)."""
+        dma = {op.dest for op in self.walk() if isinstance(op, DmaLoadOp)}
+        out = set(dma) if self.flag("double_buffer") else set()
         if self.flag("pipeline"):
-            return set(self.buffers())
-        if self.flag("double_buffer"):
-            return {op.dest for op in self.walk() if isinstance(op, DmaLoadOp)}
-        return set()
+            out |= set(self.buffers()) - dma
+        return out
 
 
 @irdl_op_definition

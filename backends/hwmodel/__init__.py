@@ -46,6 +46,8 @@ class KernelReport:
     buffer_read_bytes: int
     buffer_write_bytes: int
     buffer_peak_bytes: int
+    buffers: dict[str, int]
+    """On-chip bytes per buffer (doubled where double-buffered)."""
     energy_pj: dict[str, float]
     instances: dict[str, int]
     trace: list = field(default_factory=list)
@@ -101,6 +103,8 @@ class Report:
             "buffer_read_bytes": sum(k.buffer_read_bytes for k in self.kernels),
             "buffer_write_bytes": sum(k.buffer_write_bytes for k in self.kernels),
             "buffer_peak_bytes": max((k.buffer_peak_bytes for k in self.kernels), default=0),
+            "buffers": max((k.buffers for k in self.kernels),
+                           key=lambda b: sum(b.values()), default={}),
             "energy_pj": {"total": float(sum(energy.values())),
                           **{c: float(v) for c, v in sorted(energy.items())}},
             "max_abs_err": self.max_abs_err,
@@ -150,6 +154,7 @@ def kernel_report(kernel: A.KernelOp, record_trace: bool = False,
         dram_write += instr.dram_write_bytes * n
         buf_read += instr.buffer_read_bytes * n
         buf_write += instr.buffer_write_bytes * n
+    buffers = buffer_bytes(kernel)
     b, h, nq, nk, d, dv = kernel.dims
     pattern = kernel.pattern.pattern
     if pattern.uses_mask:
@@ -164,7 +169,7 @@ def kernel_report(kernel: A.KernelOp, record_trace: bool = False,
         peak_ops_per_cycle=target.peak_ops_per_cycle, busy=dict(timeline.busy),
         ops=dict(ops), dram_read_bytes=dram_read, dram_write_bytes=dram_write,
         buffer_read_bytes=buf_read, buffer_write_bytes=buf_write,
-        buffer_peak_bytes=sum(buffer_bytes(kernel).values()),
+        buffer_peak_bytes=sum(buffers.values()), buffers=buffers,
         energy_pj=_energy(target, ops, buf_read + buf_write, dram_read + dram_write),
         instances={i.op.name + f"#{n}": counts[i.op] for n, i in enumerate(program.all)},
         trace=timeline.trace,
