@@ -10,8 +10,8 @@ tiles are skipped and never loaded.
 
 ```mlir
 %o = tile.attention %q, %k, %v pattern #attn.window<left = 1, right = 1>
-       tables [#tile.table<ptr = array<i32: 0, 2, 4>, key = array<i32: 0, 1, 0, 1>,
-                           full = array<i8: 1, 0, 0, 1>>]
+       tables [#tile.table<ptr = array<i32: 0, 2, 4>, start = array<i32: 0, 1, 0, 1>,
+                           count = array<i32: 1, 1, 1, 1>, full = array<i8: 1, 0, 0, 1>>]
        {block_q = 2 : i64, block_k = 2 : i64, scale = 0.5 : f64}
        : (tensor<1x1x4x8xf32>, tensor<1x1x4x8xf32>, tensor<1x1x4x8xf32>) -> tensor<1x1x4x8xf32>
 ```

@@ -235,8 +235,11 @@ class KernelExecution:
         out = self.buf(op.scores)
         if self.lanes.band is not None:
             rows, cols = q.shape[1], self.lanes.cols
-            index = np.arange(rows)[:, None] + np.arange(cols)[None, :]
-            s = np.einsum("nrd,nrcd->nrc", q, k[:, index])
+            # Row r meets band keys r .. r + cols - 1: one batched matmul
+            # against the whole band, then the diagonals.
+            full = q @ k[:, : rows + cols - 1].transpose(0, 2, 1)
+            r_idx, c_idx = np.indices((rows, cols))
+            s = full[:, r_idx, r_idx + c_idx]
             if len(self.globals):
                 s = np.concatenate([s, q @ k[:, rows + cols - 1:].transpose(0, 2, 1)], axis=2)
         else:
@@ -284,8 +287,10 @@ class KernelExecution:
             out[active] += p[:, :, step * width:(step + 1) * width] @ v
         elif self.lanes.band is not None:
             rows, cols = p.shape[1], self.lanes.cols
-            index = np.arange(rows)[:, None] + np.arange(cols)[None, :]
-            o = np.einsum("nrc,nrcf->nrf", p[:, :, :cols], v[:, index])
+            r_idx, c_idx = np.indices((rows, cols))
+            banded = np.zeros((len(p), rows, rows + cols - 1), p.dtype)
+            banded[:, r_idx, r_idx + c_idx] = p[:, :, :cols]
+            o = banded @ v[:, : rows + cols - 1]
             if len(self.globals):
                 o = o + p[:, :, cols:] @ v[:, rows + cols - 1:]
             out[active] = o

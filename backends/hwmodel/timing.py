@@ -48,12 +48,20 @@ class _Scoreboard:
         self.record = record
         self.timeline = Timeline()
         self.steps_run = 0
+        self.horizon = 4 * sum(i.latency for i in program.all) + 1
 
-    # state relative to ``now``, for detecting periodicity
     def relative_state(self) -> tuple:
+        """The state relative to ``now``, for detecting periodicity.  Times
+        further back than the horizon (a few lanes' worth of latency) are
+        equal: no instruction waits on them any more."""
         now = self.now()
-        units = tuple(sorted((u, t - now) for u, t in self.unit_free.items()))
-        bufs = tuple(sorted((id(b), tuple((r - now, w - now) for r, w in v))
+        horizon = self.horizon
+
+        def rel(t: int) -> int:
+            return max(t - now, -horizon)
+
+        units = tuple(sorted((u, rel(t)) for u, t in self.unit_free.items()))
+        bufs = tuple(sorted((id(b), tuple((rel(r), rel(w)) for r, w in v))
                             for b, v in self.versions.items()))
         return units, bufs
 

@@ -108,6 +108,7 @@ class NumpyBackend(Backend):
             return runner(target, *arrays)
 
         call.source = source  # type: ignore[attr-defined]
+        call.threads = runner.threads  # type: ignore[attr-defined]
         return call
 
     def run(self, module: ModuleOp, inputs: Mapping[str, np.ndarray],

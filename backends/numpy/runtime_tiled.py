@@ -257,7 +257,7 @@ def _tiled_attention(q, k, v, mask, schedules, scale, state_dtype, out_dtype,
         for group in schedule["groups"]:
             chunks.extend((operands, group) + c for c in _chunks(group, schedule,
                                                                  qs[sel].shape[0]))
-    per_batch = -(-len(chunks) // _BATCHES)
+    per_batch = max(1, -(-len(chunks) // _BATCHES))
     batches = [chunks[i:i + per_batch] for i in range(0, len(chunks), per_batch)]
     for _ in (map if parallel_map is None else parallel_map)(_attend_chunks, batches):
         pass
