@@ -5,9 +5,9 @@ from xdsl.universe import Universe
 
 
 def _attn_dialect():
-    from attn_ir.dialects.attn import Attn
+    from attn_ir.dialects import attn_dialect
 
-    return Attn
+    return attn_dialect()
 
 
 def _cascade_dialect():
