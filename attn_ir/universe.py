@@ -17,9 +17,9 @@ def _cascade_dialect():
 
 
 def _accel_dialect():
-    from attn_ir.dialects.accel import Accel
+    from attn_ir.dialects import accel_dialect
 
-    return Accel
+    return accel_dialect()
 
 
 def _convert_to_accel():

@@ -4,6 +4,8 @@ The ``attn`` dialect is the static ``attn.attention`` op and its pattern
 attributes (``attn.py``) plus the ops of dynamic sparsity, each family in a
 module of its own listed in ``ATTN_EXTENSIONS``; every such module exports
 ``OPS`` and ``ATTRIBUTES``, and ``attn_dialect()`` assembles the dialect.
+``accel`` grows the same way (``ACCEL_EXTENSIONS``, e.g. a top-k unit's
+instructions).
 """
 
 from __future__ import annotations
@@ -13,16 +15,30 @@ import importlib
 ATTN_EXTENSIONS: list[str] = []
 """Modules adding ops and attributes to the ``attn`` dialect."""
 
+ACCEL_EXTENSIONS: list[str] = []
+"""Modules adding instructions (and attributes) to the ``accel`` dialect."""
+
+
+def _assemble(name: str, base, extensions: list[str]):
+    from xdsl.ir import Dialect
+
+    ops, attrs = list(base.operations), list(base.attributes)
+    for module_name in extensions:
+        module = importlib.import_module(module_name)
+        ops += module.OPS
+        attrs += getattr(module, "ATTRIBUTES", [])
+    return Dialect(name, ops, attrs)
+
 
 def attn_dialect():
     """The ``attn`` dialect with its extensions."""
-    from xdsl.ir import Dialect
-
     from attn_ir.dialects.attn import Attn
 
-    ops, attrs = list(Attn.operations), list(Attn.attributes)
-    for name in ATTN_EXTENSIONS:
-        module = importlib.import_module(name)
-        ops += module.OPS
-        attrs += getattr(module, "ATTRIBUTES", [])
-    return Dialect("attn", ops, attrs)
+    return _assemble("attn", Attn, ATTN_EXTENSIONS)
+
+
+def accel_dialect():
+    """The ``accel`` dialect with its extensions."""
+    from attn_ir.dialects.accel import Accel
+
+    return _assemble("accel", Accel, ACCEL_EXTENSIONS)

@@ -23,6 +23,10 @@ from attn_ir import targets as T
 from attn_ir.dialects import accel as A
 from attn_ir.backends.hwmodel.lanes import Lanes, kernel_lanes
 
+INSTRUCTION_HANDLERS: dict[type, object] = {}
+"""Functional semantics of instructions added by ``accel`` extensions:
+op class → ``fn(execution, op, lanes, active, step)``."""
+
 LANE_CHUNK_ELEMENTS = 1 << 24
 """Buffer elements held at once across a chunk of lanes (bounds memory)."""
 
@@ -119,8 +123,11 @@ class KernelExecution:
             return
         if isinstance(op, A.GlobalRowsOp):
             active = active[self.lanes.has_global_rows[lanes[active]]]
-        handler = getattr(self, "_" + op.name.split(".")[1])
-        handler(op, lanes[active], active, step)
+        extension = INSTRUCTION_HANDLERS.get(type(op))
+        if extension is not None:
+            extension(self, op, lanes[active], active, step)
+        else:
+            getattr(self, "_" + op.name.split(".")[1])(op, lanes[active], active, step)
         self.instances[op] += len(active)
 
     def buf(self, value: SSAValue) -> np.ndarray:
