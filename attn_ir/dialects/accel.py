@@ -40,6 +40,7 @@ hardware model can build a per-unit timeline.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import fields
 from typing import ClassVar, cast
 
 from xdsl.dialects.builtin import (
@@ -114,12 +115,25 @@ class TargetAttr(ParametrizedAttribute):
             self.target
         except (KeyError, TypeError) as e:
             raise VerifyException(f"#accel.target: {e.args[0]}") from None
+        # The passes and the latency model divide by sizes and rates: only
+        # numbers of the parameter's kind, positive where they size or clock.
+        kinds = {f.name: str(f.type) for f in fields(T.Target)}
+        for key, value in self.override_dict.items():
+            if kinds[key] not in ("int", "float"):
+                raise VerifyException(f"#accel.target: '{key}' is not a numeric parameter")
+            if kinds[key] == "int" and not isinstance(value, int):
+                raise VerifyException(f"#accel.target: '{key}' must be an integer, got {value}")
+            if value < 0 or (value == 0 and key in _POSITIVE_PARAMETERS):
+                raise VerifyException(
+                    f"#accel.target: '{key}' must be "
+                    f"{'positive' if key in _POSITIVE_PARAMETERS else 'non-negative'}, "
+                    f"got {value}")
 
     def print_parameters(self, printer: Printer) -> None:
         with printer.in_angle_brackets():
             printer.print_string_literal(self.preset.data)
             for key, value in self.override_dict.items():
-                printer.print_string(f", {key} = {value!r}")
+                printer.print_string(f", {key} = {_number_text(value)}")
 
     @classmethod
     def parse_parameters(cls, parser: AttrParser) -> Sequence[Attribute]:
@@ -129,14 +143,30 @@ class TargetAttr(ParametrizedAttribute):
             while parser.parse_optional_punctuation(",") is not None:
                 key = parser.parse_identifier(" (a target parameter)")
                 parser.parse_punctuation("=")
-                value = parser.parse_number()
+                value = parser.parse_number(context_msg=f" for target parameter '{key}'")
                 overrides[key] = value
         return [StringAttr(preset), ArrayAttr(
             [ArrayAttr([StringAttr(k), _number_attr(v)]) for k, v in sorted(overrides.items())])]
 
 
+_POSITIVE_PARAMETERS = frozenset((
+    "pe_rows", "pe_cols", "vec_lanes", "buffer_bytes", "clock_hz", "dram_bytes_per_s",
+    "elem_bits", "exp_cycles"))
+"""Target parameters that must be positive (the others must not be negative)."""
+
+
 def _number_attr(value: int | float) -> Attribute:
     return IntAttr(value) if isinstance(value, int) else FloatAttr(float(value), 64)
+
+
+def _number_text(value: int | float) -> str:
+    """A number as the parser reads it back: a float literal needs a '.'
+    (Python writes 1e16 as ``1e+16``; the lexer wants ``1.0e+16``)."""
+    text = repr(value)
+    if isinstance(value, float) and "e" in text and "." not in text:
+        mantissa, exponent = text.split("e")
+        text = f"{mantissa}.0e{exponent}"
+    return text
 
 
 @irdl_attr_definition
@@ -196,10 +226,11 @@ class BandAttr(ParametrizedAttribute):
         with printer.in_angle_brackets():
             for name in _BAND_FIELDS:
                 printer.print_string(f"{name} = {getattr(self, name).data}, ")
-            printer.print_string("dilation = ")
-            printer.print_attribute(self.dilation)
-            printer.print_string(", globals = ")
-            printer.print_attribute(self.globals)
+            # Plain integer lists, as parse_parameters reads them (an
+            # ArrayAttr of IntAttr would print as [#builtin.int<1>]).
+            for n, name in enumerate(("dilation", "globals")):
+                values = ", ".join(str(x.data) for x in getattr(self, name).data)
+                printer.print_string(f"{', ' if n else ''}{name} = [{values}]")
 
     @classmethod
     def parse_parameters(cls, parser: AttrParser) -> Sequence[Attribute]:
@@ -251,8 +282,8 @@ class KernelOp(IRDLOperation):
     traits = traits_def(NoTerminator())
     irdl_options = (ParsePropInAttrDict(),)
     assembly_format = (
-        "$inputs `target` $target `iteration` $iteration `pattern` $pattern attr-dict "
-        "`:` functional-type($inputs, $output) $body"
+        "$inputs `target` qualified($target) `iteration` $iteration `pattern` $pattern "
+        "attr-dict `:` functional-type($inputs, $output) $body"
     )
 
     def __init__(self, inputs: Sequence[SSAValue], target: TargetAttr,
@@ -280,6 +311,10 @@ class KernelOp(IRDLOperation):
     def verify_(self) -> None:
         if len(self.inputs) not in (3, 4):
             raise VerifyException(f"'{self.name}' takes q, k, v and an optional mask")
+        for what, value in zip(("q", "k", "v", "mask"), self.inputs):
+            if len(cast(TensorType, value.type).get_shape()) != 4:
+                raise VerifyException(
+                    f"'{self.name}' {what} must be a rank-4 tensor, got {value.type}")
         args = self.body.block.args
         if len(args) != len(self.inputs) + 1:
             raise VerifyException(
@@ -297,15 +332,21 @@ class KernelOp(IRDLOperation):
         _, h, nq, nk, _, _ = self.dims
         it = self.iteration
         if isinstance(it, BlocksAttr):
+            if it.q.data <= 0 or it.k.data <= 0:
+                raise VerifyException(
+                    f"'{self.name}' tile sizes must be positive, got {it.q.data}x{it.k.data}")
             if len(it.tables.data) not in (1, h):
-                raise VerifyException(f"'{self.name}' needs one tile table or one per head")
+                raise VerifyException(f"'{self.name}' needs one tile table or one per head "
+                                      f"({h}), got {len(it.tables.data)}")
+            nqt = -(-nq // it.q.data)
             for t in it.tables.data:
-                if t.num_query_tiles != -(-nq // it.q.data):
+                if t.num_query_tiles != nqt:
                     raise VerifyException(
-                        f"'{self.name}' tile table does not match {nq} queries in tiles "
-                        f"of {it.q.data}")
+                        f"'{self.name}' tile table has {t.num_query_tiles} query tiles, "
+                        f"expected {nqt} ({nq} queries in tiles of {it.q.data})")
         elif len(it.dilation.data) not in (1, h):
-            raise VerifyException(f"'{self.name}' band dilation needs 1 or {h} entries")
+            raise VerifyException(f"'{self.name}' band dilation needs one entry or one per "
+                                  f"head ({h}), got {len(it.dilation.data)}")
 
     def buffers(self) -> list[SSAValue]:
         from xdsl.dialects.memref import AllocOp
@@ -462,7 +503,11 @@ class SddmmOp(InstructionOp):
                        "type($k) `,` type($scores) (`,` type($mask)^)?")
 
     def verify_shapes(self) -> None:
-        (rq, d), (rk, dk), (rs, _) = self.buffer_shapes()[:3]
+        shapes = self.buffer_shapes()[:3]
+        if any(len(s) != 2 for s in shapes):
+            raise _shape_error(self, "q, k and scores buffers must be 2-D, got "
+                               + ", ".join("x".join(map(str, s)) for s in shapes))
+        (rq, d), (rk, dk), (rs, _) = shapes
         if d != dk:
             raise _shape_error(self, f"q and k buffers disagree on the head dimension ({d} vs {dk})")
         if rs != rq:
@@ -509,8 +554,12 @@ class ReduceOp(InstructionOp):
         if self.kind.data not in ("max", "sum"):
             raise _shape_error(self, f"kind must be max or sum, got '{self.kind.data}'")
         src, dst = self.buffer_shapes()
+        if len(src) != 2:
+            raise _shape_error(self, "source must be a 2-D buffer (rows x columns), got "
+                               + "x".join(map(str, src)))
         if dst != src[:1]:
-            raise _shape_error(self, f"destination must have shape {src[0]}, got {dst}")
+            raise _shape_error(self, f"destination must have shape {src[0]} (one element "
+                                     f"per source row), got {'x'.join(map(str, dst))}")
 
 
 @irdl_op_definition
