@@ -92,8 +92,16 @@ def buffer_bytes(kernel: A.KernelOp) -> dict[str, int]:
             count * (t.element_type.bitwidth // 8) * (2 if buf in doubled else 1))
     if kernel.flag("kv_resident"):
         _, _, _, nk, d, dv = kernel.dims
-        sizes["kv_resident"] = nk * (d + dv) * kernel.target.target.elem_bytes
+        sizes["kv_resident"] = kv_bytes(kernel)
     return sizes
+
+
+def kv_bytes(kernel: A.KernelOp) -> int:
+    """Bytes of one head's K and V, in their DRAM element types."""
+    _, _, _, nk, d, dv = kernel.dims
+    k_elem = cast(TensorType, kernel.inputs[1].type).element_type.bitwidth // 8
+    v_elem = cast(TensorType, kernel.inputs[2].type).element_type.bitwidth // 8
+    return nk * (d * k_elem + dv * v_elem)
 
 
 def check_buffers(kernel: A.KernelOp, anchor: Operation) -> None:

@@ -31,6 +31,7 @@ from attn_ir.passes.accel_kernel_builder import (
     buffer_bytes,
     check_buffers,
     dram_types,
+    kv_bytes,
     rebuilt_kernel,
 )
 from attn_ir.passes.convert_attn_to_accel import block_kernel_body
@@ -47,9 +48,7 @@ class ScheduleFuseMax(RewritePattern):
         new = rebuilt_kernel(kernel, body, block_iteration(kernel, bq, bk), "fusemax",
                              pipeline=True, double_buffer=True)
         check_buffers(new, kernel)
-        _, _, _, nk, d, dv = kernel.dims
-        kv = nk * (d + dv) * target.elem_bytes
-        if sum(buffer_bytes(new).values()) + kv <= target.buffer_bytes:
+        if sum(buffer_bytes(new).values()) + kv_bytes(new) <= target.buffer_bytes:
             new.properties["kv_resident"] = BoolAttr.from_bool(True)
         rewriter.replace(kernel, new)
 

@@ -4,7 +4,7 @@
 // those tiles; it is pipelined across key tiles (pipeline: every buffer a
 // step writes has two copies) and its K/V loads are double-buffered.  When
 // one head's K and V fit on chip beside the doubled buffers (at the
-// target's element width) the kernel keeps them there: kv_resident.
+// element types of K and V) the kernel keeps them there: kv_resident.
 // Buffers that do not fit the target are an error at the kernel.
 //
 // Chunks with tile.attention are converted first; the schedule rebuilds a
@@ -18,7 +18,7 @@
 
 // Causal, N = 64, D = Dv = 16, tiled 32 x 32 by attn-tile: the schedule
 // retiles to 256 x 256, so the whole sequence is one partial tile.  One
-// head's K and V (64 * 32 * 2 bytes) fit easily: kv_resident.  Units:
+// head's K and V (64 * 32 * 4 bytes) fit easily: kv_resident.  Units:
 // exp, scale and both reductions in the 2-D PEs, the running max, rescale
 // and normalisation on the 1-D array.
 // CHECK-LABEL: func.func @causal
@@ -66,14 +66,14 @@ func.func @causal(%q: tensor<1x2x64x16xf32>, %k: tensor<1x2x64x16xf32>, %v: tens
 // bytes: the q, k and v tiles (256 * 16 * 4 = 16384 bytes each, loaded by
 // DMA: double_buffer), the scores (256 * 256 * 4 = 262144), the five rows
 // of state (1024 each) and the tile output and numerator (16384 each), all
-// twice.  K and V of one head add 64 * (16 + 16) * 2 = 4096 bytes at the
-// target's 16 bits: with 702464 bytes they stay on chip, with 702463 not.
+// twice.  K and V of one head add 64 * (16 + 16) * 4 = 8192 bytes in their
+// f32 element type: with 706560 bytes they stay on chip, with 706559 not.
 // CHECK-LABEL: func.func @resident_fits
 // CHECK-NEXT:    accel.kernel {{.*}} {scale = 2.500000e-01 : f64, schedule = "fusemax", pipeline = true, double_buffer = true, kv_resident = true}
 // CHECK-LABEL: func.func @resident_does_not_fit
 // CHECK-NEXT:    accel.kernel {{.*}} {scale = 2.500000e-01 : f64, schedule = "fusemax", pipeline = true, double_buffer = true} :
 func.func @resident_fits(%q: tensor<1x1x64x16xf32>, %k: tensor<1x1x64x16xf32>, %v: tensor<1x1x64x16xf32>) -> tensor<1x1x64x16xf32> {
-  %o = accel.kernel %q, %k, %v target #accel.target<"fusemax", buffer_bytes = 702464> iteration #accel.blocks<q = 64, k = 64, tables = [#tile.table<ptr = array<i32: 0, 1>, start = array<i32: 0>, count = array<i32: 1>, full = array<i8: 0>>]> pattern #attn.causal {scale = 0.25 : f64, schedule = "generic"} : (tensor<1x1x64x16xf32>, tensor<1x1x64x16xf32>, tensor<1x1x64x16xf32>) -> tensor<1x1x64x16xf32> {
+  %o = accel.kernel %q, %k, %v target #accel.target<"fusemax", buffer_bytes = 706560> iteration #accel.blocks<q = 64, k = 64, tables = [#tile.table<ptr = array<i32: 0, 1>, start = array<i32: 0>, count = array<i32: 1>, full = array<i8: 0>>]> pattern #attn.causal {scale = 0.25 : f64, schedule = "generic"} : (tensor<1x1x64x16xf32>, tensor<1x1x64x16xf32>, tensor<1x1x64x16xf32>) -> tensor<1x1x64x16xf32> {
   ^bb0(%qd: memref<1x1x64x16xf32>, %kd: memref<1x1x64x16xf32>, %vd: memref<1x1x64x16xf32>, %od: memref<1x1x64x16xf32>):
     %kb = memref.alloc() : memref<64x16xf32>
     accel.step {
@@ -83,7 +83,7 @@ func.func @resident_fits(%q: tensor<1x1x64x16xf32>, %k: tensor<1x1x64x16xf32>, %
   func.return %o : tensor<1x1x64x16xf32>
 }
 func.func @resident_does_not_fit(%q: tensor<1x1x64x16xf32>, %k: tensor<1x1x64x16xf32>, %v: tensor<1x1x64x16xf32>) -> tensor<1x1x64x16xf32> {
-  %o = accel.kernel %q, %k, %v target #accel.target<"fusemax", buffer_bytes = 702463> iteration #accel.blocks<q = 64, k = 64, tables = [#tile.table<ptr = array<i32: 0, 1>, start = array<i32: 0>, count = array<i32: 1>, full = array<i8: 0>>]> pattern #attn.causal {scale = 0.25 : f64, schedule = "generic"} : (tensor<1x1x64x16xf32>, tensor<1x1x64x16xf32>, tensor<1x1x64x16xf32>) -> tensor<1x1x64x16xf32> {
+  %o = accel.kernel %q, %k, %v target #accel.target<"fusemax", buffer_bytes = 706559> iteration #accel.blocks<q = 64, k = 64, tables = [#tile.table<ptr = array<i32: 0, 1>, start = array<i32: 0>, count = array<i32: 1>, full = array<i8: 0>>]> pattern #attn.causal {scale = 0.25 : f64, schedule = "generic"} : (tensor<1x1x64x16xf32>, tensor<1x1x64x16xf32>, tensor<1x1x64x16xf32>) -> tensor<1x1x64x16xf32> {
   ^bb0(%qd: memref<1x1x64x16xf32>, %kd: memref<1x1x64x16xf32>, %vd: memref<1x1x64x16xf32>, %od: memref<1x1x64x16xf32>):
     %kb = memref.alloc() : memref<64x16xf32>
     accel.step {
