@@ -21,3 +21,18 @@ config.substitutions.append(("%roundtrip", "attn-opt %s | attn-opt"))
 config.substitutions.append(
     ("%generic-roundtrip", "attn-opt %s --print-op-generic | attn-opt")
 )
+
+
+# LLVM's own mlir-opt (MLIR 17 or later): $MLIR_OPT, else on PATH, else the
+# newest Debian /usr/lib/llvm-N/bin.  Tests marked `REQUIRES: mlir-opt` run
+# when it is found.
+try:
+    from attn_ir.interop.mlir_opt import find_mlir_opt
+
+    mlir_opt = find_mlir_opt()
+except ImportError:
+    mlir_opt = None
+if mlir_opt:
+    config.available_features.add("mlir-opt")
+    config.substitutions.append(("%mlir-opt", mlir_opt))
+    config.environment["MLIR_OPT"] = mlir_opt
