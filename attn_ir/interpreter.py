@@ -210,12 +210,30 @@ def tiled_attention(q, k, v, pattern: P.Pattern, table: tile.TileTableAttr, bq: 
     return out
 
 
+INTERPRETER_EXTENSIONS: list[str] = [
+    "attn_ir.interpreter_spatten",
+    "attn_ir.interpreter_sparse_flash",
+    "attn_ir.interpreter_polarized",
+]
+"""Modules defining the semantics of extension ops (``attn_ir.dialects``'
+``ATTN_EXTENSIONS``): each exports ``INTERPRETER_FUNCTIONS``, a list of
+``InterpreterFunctions`` classes.  They are definitions, so the reference
+oracle (``attn_ir.oracle``) uses them too."""
+
+
+def extension_functions() -> list[InterpreterFunctions]:
+    import importlib
+
+    return [cls() for name in INTERPRETER_EXTENSIONS
+            for cls in importlib.import_module(name).INTERPRETER_FUNCTIONS]
+
+
 def make_interpreter(module: ModuleOp, *extra: InterpreterFunctions) -> Interpreter:
     """An interpreter for every level, plus ``extra`` implementations (a
     backend's, e.g. the hardware model's for ``accel.kernel``)."""
     interpreter = Interpreter(module)
     for functions in (FuncFunctions(), AttnFunctions(), CascadeFunctions(), TileFunctions(),
-                      *extra):
+                      *extension_functions(), *extra):
         interpreter.register_implementations(functions)
     return interpreter
 

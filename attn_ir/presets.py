@@ -60,6 +60,11 @@ class Preset:
     fixed_seq_len: str | None = None
     """Why the sequence length cannot be changed, for models whose token
     count is fixed (ViL's grids); None when it can."""
+    builder: Callable[..., ModuleOp] | None = None
+    """Builds the IR instead of ``build_module``'s one ``attn.attention`` per
+    layer: ``builder(preset, seq_len, layers, batch)`` (dynamic sparsity,
+    e.g. ``attn_ir.presets_spatten``); ``pattern`` is then the unpruned
+    model's."""
 
     def check_options(self, seq_len: int | None, layers: int | None,
                       batch: int | None) -> None:
@@ -110,6 +115,8 @@ def build_module(preset: Preset, seq_len: int | None = None, layers: int | None 
     None keeps the default; ``layers`` takes the first layers; ``batch`` None
     keeps the preset's batch."""
     preset.check_options(seq_len, layers, batch)
+    if preset.builder is not None:
+        return preset.builder(preset, seq_len, layers, batch)
     b = preset.batch if batch is None else batch
     per_layer = preset.layer_patterns(seq_len, layers)
     types = [TensorType(Float32Type(), [b, preset.heads, n, preset.head_dim])
@@ -295,6 +302,24 @@ PRESETS: dict[str, Preset] = {p.name: p for p in (
            layers=12, heads=12, head_dim=64, seq_len=1024, batch=1,
            pattern=gpt2_pattern),
 )}
+
+
+PRESET_EXTENSIONS: list[str] = [
+    "attn_ir.presets_spatten",
+    "attn_ir.presets_vitcod",
+    "attn_ir.presets_sparse_flash",
+]
+"""Modules whose ``presets()`` return more presets (name -> Preset)."""
+
+
+def _load_extensions() -> None:
+    import importlib
+
+    for module_name in PRESET_EXTENSIONS:
+        PRESETS.update(importlib.import_module(module_name).presets())
+
+
+_load_extensions()
 
 
 def get_preset(name: str) -> Preset:

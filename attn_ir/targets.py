@@ -42,16 +42,31 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field, fields, replace
 
-UNITS = ("DMA", "DMA_OUT", "PE2D", "GLOBAL", "VEC1D", "TOPK", "CODEC")
+UNITS = ("DMA", "DMA_OUT", "PE2D", "GLOBAL", "VEC1D", "TOPK", "CODEC", "PE2D_AV",
+         "PE2D_SPARSE")
 """Execution units an instruction may run on.  DMA reads DRAM and DMA_OUT
 writes it (separate channels, so a lane's store does not hold up the next
 lane's loads); GLOBAL is SALO's extra global PE row and column, which work
-beside the main array."""
+beside the main array; PE2D_AV is a second multiplier array for P x V (SpAtten's
+two arrays of 512 multipliers, one for Q x K and one for P x V); PE2D_SPARSE
+is ViTCoD's sparser engine, the PE rows beside its denser engine (PE2D); CODEC
+decodes ViTCoD's compressed Q and K."""
 
 INSTRUCTION_KINDS = (
     "dma_load", "dma_store", "fill", "sddmm", "scale", "reduce_max", "reduce_sum",
     "max_update", "exp", "spmm", "accumulate", "merge", "normalize", "global_rows",
+    # SpAtten (attn_ir.dialects.accel_spatten)
+    "dma_gather", "dma_store_rows", "dequantize", "position_mask", "requant_check",
+    "select_rows", "topk", "select", "column_sum", "importance_add",
+    # ViTCoD (attn_ir.dialects.accel_polarized)
+    "load_tokens", "store_tokens", "load_codec", "load_coo", "qk_decode", "dense_sddmm",
+    "coo_sddmm", "row_softmax", "dense_spmm", "coo_spmm", "softmax_merge",
 )
+
+CYCLE_MODELS: dict = {}
+"""Latency models of instruction kinds that accel extensions add: kind →
+``fn(target, shape) -> cycles`` (e.g. ViTCoD's engines, registered by
+``attn_ir.dialects.accel_polarized``)."""
 
 
 @dataclass(frozen=True)
@@ -110,6 +125,20 @@ class Target:
     schedule: str = ""
     """The ``accel-schedule-*`` pass of this target's dataflow ("" for none)."""
     citation: str = ""
+    topk_parallelism: int = 16
+    """Elements a top-k engine compares per cycle (SpAtten's quick-select)."""
+    pipeline_latency: tuple[tuple[str, int], ...] = ()
+    """(instruction kind, cycles) pairs: pipeline fill/drain latency added to
+    the kind's latency (not to its occupancy: the unit takes the next
+    instruction while the last results drain)."""
+    kind_lanes: tuple[tuple[str, int], ...] = ()
+    """(instruction kind, elements per cycle) pairs overriding the lanes of
+    the unit for element-wise kinds (a wider datapath for one job)."""
+    lowering: tuple[str, ...] = ()
+    """Passes appended to the default pipeline after convert-attn-to-accel
+    (lowerings of dynamic-sparsity ops, e.g. SpAtten's)."""
+    preparation: tuple[str, ...] = ()
+    """Passes run first, on attn-level IR (ViTCoD's attn-polarize)."""
 
     # -- derived -----------------------------------------------------------
 
@@ -148,9 +177,10 @@ class Target:
 
     def default_pipeline(self) -> str:
         """attn-level IR → scheduled accel IR for this target."""
-        passes = ["attn-decompose", "attn-fuse{passes=1}",
+        passes = [*self.preparation, "attn-decompose", "attn-fuse{passes=1}",
                   f"attn-tile{{q={self.pe_rows} k={self.pe_cols}}}",
                   f"convert-attn-to-accel{{target={self.name}}}"]
+        passes += self.lowering
         if self.schedule:
             passes.append(f"accel-schedule-{self.schedule}")
         passes.append("accel-double-buffer")
@@ -169,9 +199,17 @@ class Target:
     def cycles(self, kind: str, shape: tuple[int, ...]) -> int:
         """Cycles of one instruction of ``kind`` (see the module docstring).
         ``shape``: sddmm (rows, keys, head dim); spmm (rows, keys, value dim);
-        element-wise and reductions (rows, cols); DMA (bytes,)."""
+        element-wise and reductions (rows, cols); DMA (bytes,); topk (rows,
+        candidates).  Includes the kind's pipeline latency."""
+        return self._issue_cycles(kind, shape) + dict(self.pipeline_latency).get(kind, 0)
+
+    def _issue_cycles(self, kind: str, shape: tuple[int, ...]) -> int:
+        if kind in CYCLE_MODELS:
+            return CYCLE_MODELS[kind](self, shape)
         unit = self.unit_of(kind)
-        if kind in ("dma_load", "dma_store"):
+        if kind == "topk":
+            return shape[0] * quickselect_cycles(shape[1], self.topk_parallelism)
+        if kind in ("dma_load", "dma_store", "dma_gather", "dma_store_rows"):
             return max(1, math.ceil(shape[0] / self.dram_bytes_per_cycle))
         if kind == "sddmm":
             rows, keys, depth = shape
@@ -191,7 +229,8 @@ class Target:
                 return _passes(rows, cols, self) + math.ceil(math.log2(self.pe_cols))
             return _passes(rows, cols, self) * self.pe_cols
         per = self.exp_cycles if kind == "exp" else 1
-        return max(1, math.ceil(elements / self.lanes(unit))) * per
+        lanes = dict(self.kind_lanes).get(kind) or self.lanes(unit)
+        return max(1, math.ceil(elements / lanes)) * per
 
 
     def occupancy(self, kind: str, shape: tuple[int, ...]) -> int:
@@ -200,7 +239,22 @@ class Target:
         if (kind in ("reduce_max", "reduce_sum") and self.unit_of(kind) == "PE2D"
                 and self.pe_reduce == "tree"):
             return _passes(shape[0], shape[1], self)
-        return self.cycles(kind, shape)
+        return self._issue_cycles(kind, shape)
+
+
+def quickselect_cycles(n: int, parallelism: int) -> int:
+    """Cycles of SpAtten's top-k engine on n candidates (Wang et al., HPCA
+    2021, Sec. IV-B; the artifact's TopKLatencyModel): each quick-select
+    round compares the remaining candidates with a pivot, ``parallelism``
+    per cycle, plus 3 cycles, i.e. ceil(n / parallelism) + 3.  The artifact
+    draws random pivots; this model takes the expected halving of the
+    candidates per round (a median pivot), until one remains."""
+    total, size = 0, max(1, n)
+    while True:
+        total += math.ceil(size / parallelism) + 3
+        if size <= 1:
+            return total
+        size = math.ceil(size / 2)
 
 
 def _passes(a: int, b: int, t: Target) -> int:
@@ -215,6 +269,13 @@ DEFAULT_UNITS = {
     "fill": "VEC1D", "scale": "VEC1D", "reduce_max": "VEC1D", "reduce_sum": "VEC1D",
     "max_update": "VEC1D", "exp": "VEC1D", "accumulate": "VEC1D", "merge": "VEC1D",
     "normalize": "VEC1D", "global_rows": "GLOBAL",
+    "dma_gather": "DMA", "dma_store_rows": "DMA_OUT", "dequantize": "VEC1D",
+    "position_mask": "VEC1D", "requant_check": "VEC1D", "select_rows": "VEC1D",
+    "topk": "TOPK", "select": "VEC1D", "column_sum": "VEC1D", "importance_add": "VEC1D",
+    "load_tokens": "DMA", "store_tokens": "DMA_OUT", "load_codec": "DMA", "load_coo": "DMA",
+    "qk_decode": "CODEC", "dense_sddmm": "PE2D", "coo_sddmm": "PE2D_SPARSE",
+    "row_softmax": "VEC1D", "dense_spmm": "PE2D", "coo_spmm": "PE2D_SPARSE",
+    "softmax_merge": "VEC1D",
 }
 
 _ON_ARRAY = tuple((k, "PE2D") for k in ("scale", "exp", "reduce_sum", "normalize"))
@@ -253,6 +314,49 @@ PRESETS: dict[str, Target] = {
             "Kao et al., FLAT, ASPLOS 2023, as the FuseMax paper models it: the same "
             "256x256 2-D and 256-lane 1-D arrays, 940 MHz, 400 GiB/s, given a 32 MiB "
             "buffer; softmax on the 1-D array."),
+    ),
+    "spatten": Target(
+        name="spatten", pe_rows=8, pe_cols=64, vec_lanes=8,
+        buffer_bytes=2 * 2048 * 512 * 12 // 8, clock_hz=1e9, dram_bytes_per_s=512e9,
+        elem_bits=12, exp="exact", exp_cycles=1, topk_parallelism=16,
+        units=(("spmm", "PE2D_AV"),), kind_lanes=(("dequantize", 512),),
+        pipeline_latency=(("dequantize", 7), ("exp", 21), ("reduce_sum", 23),
+                          ("normalize", 29), ("dma_store_rows", 7)),
+        lowering=("convert-spatten-to-accel{target=spatten}",),
+        citation=(
+            "Wang, Zhang, Han, SpAtten, HPCA 2021, and its artifact "
+            "(github.com/mit-han-lab/spatten, spatten_hardware): 1 GHz (the RTL "
+            "testbench's 1000 ps clock); two arrays of 512 multipliers, one for Q x K "
+            "and one for P x V (numMultipliers = 512: 8 keys of d = 64 per cycle, "
+            "modelled as 8 x 64 arrays computing weight-stationary); 8 softmax lanes "
+            "(numMultipliers / minD), whose dequantiser converts a 512-value fetch line per "
+            "cycle; a top-k engine comparing 16 candidates per "
+            "cycle, ceil(n/16) + 3 cycles per quick-select round (TopKLatencyModel, "
+            "topk_parallelism = 16); 12-bit datapath (widthQuantValue = 12); HBM2 of "
+            "16 channels at 2 Gbps per pin, 128 bits each, i.e. 512 GB/s (ramulator "
+            "preset HBM2_2Gbps); key and value buffers of 2048 lines of 512 12-bit "
+            "values (num_bufline = 2048); pipeline latencies dequantise 7, exp 21, "
+            "accumulate 23, divide 29, quantise 7 cycles (the last on the output's "
+            "way out)."),
+    ),
+    "vitcod": Target(
+        name="vitcod", pe_rows=64, pe_cols=8, vec_lanes=128,
+        buffer_bytes=(3 * 53 + 20 + 108) * 1024, clock_hz=500e6,
+        dram_bytes_per_s=76.8 * 2**30, elem_bits=8, exp="exact", exp_cycles=1,
+        preparation=("attn-polarize{threshold=50}",),
+        lowering=("convert-polarized-to-accel{target=vitcod}",),
+        citation=(
+            "You et al., ViTCoD, HPCA 2023, and its simulator "
+            "(github.com/GATECH-EIC/ViTCoD, Hardware/Simulator): 500 MHz; HBM at "
+            "76.8 GB/s (the simulator's 76.8 * 1024^3 bytes/s); 8-bit data; SRAMs of "
+            "53 KB each for Q, K and V, 20 KB for indices and 108 KB for outputs "
+            "(buffer_bytes is their sum; the per-buffer sizes are not checked one by "
+            "one); a PE array of 64 x 8 (PE_width x PE_height) split between the denser "
+            "and sparser engines along its 64 rows, in proportion to their work, and "
+            "among the heads along its 8 columns; global (dense) columns are those kept "
+            "by more than 50 of 197 queries; auto-encoder ratio 2/3.  vec_lanes = 128 "
+            "(softmax and the Q/K decoder) is this project's assumption: one token's "
+            "compressed Q or K per cycle, as the simulator decodes."),
     ),
 }
 

@@ -53,9 +53,9 @@ def _double_buffer():
 
 
 def _tile_dialect():
-    from attn_ir.dialects.tile import Tile
+    from attn_ir.dialects import tile_dialect
 
-    return Tile
+    return tile_dialect()
 
 
 def _decompose():
@@ -82,6 +82,30 @@ def _tile():
     return AttnTilePass
 
 
+def _compact_tokens():
+    from attn_ir.passes.attn_compact_tokens import AttnCompactTokensPass
+
+    return AttnCompactTokensPass
+
+
+def _convert_spatten_to_accel():
+    from attn_ir.passes.convert_spatten_to_accel import ConvertSpAttenToAccelPass
+
+    return ConvertSpAttenToAccelPass
+
+
+def _polarize():
+    from attn_ir.passes.attn_polarize import AttnPolarizePass
+
+    return AttnPolarizePass
+
+
+def _convert_polarized():
+    from attn_ir.passes.convert_polarized_to_accel import ConvertPolarizedToAccelPass
+
+    return ConvertPolarizedToAccelPass
+
+
 ATTN_IR_UNIVERSE = Universe(
     all_dialects={"attn": _attn_dialect, "cascade": _cascade_dialect, "tile": _tile_dialect,
                   "accel": _accel_dialect},
@@ -90,7 +114,11 @@ ATTN_IR_UNIVERSE = Universe(
         "attn-pass-count": _pass_count,
         "attn-fuse": _fuse,
         "attn-tile": _tile,
+        "attn-compact-tokens": _compact_tokens,
+        "attn-polarize": _polarize,
         "convert-attn-to-accel": _convert_to_accel,
+        "convert-polarized-to-accel": _convert_polarized,
+        "convert-spatten-to-accel": _convert_spatten_to_accel,
         "accel-schedule-salo": _schedule_salo,
         "accel-schedule-fusemax": _schedule_fusemax,
         "accel-schedule-flat": _schedule_flat,

@@ -12,11 +12,26 @@ from __future__ import annotations
 
 import importlib
 
-ATTN_EXTENSIONS: list[str] = []
+ATTN_EXTENSIONS: list[str] = [
+    "attn_ir.dialects.spatten",
+    "attn_ir.dialects.sparse_flash",
+    "attn_ir.dialects.polarization",
+    "attn_ir.dialects.qk_autoencoder",
+]
 """Modules adding ops and attributes to the ``attn`` dialect."""
 
-ACCEL_EXTENSIONS: list[str] = []
+ACCEL_EXTENSIONS: list[str] = [
+    "attn_ir.dialects.accel_spatten",
+    "attn_ir.dialects.accel_indexed",
+    "attn_ir.dialects.accel_polarized",
+]
 """Modules adding instructions (and attributes) to the ``accel`` dialect."""
+
+TILE_EXTENSIONS: list[str] = [
+    "attn_ir.dialects.tile_spatten",
+    "attn_ir.dialects.tile_indexed",
+]
+"""Modules adding ops to the ``tile`` dialect (tiled forms of extension ops)."""
 
 
 def _assemble(name: str, base, extensions: list[str]):
@@ -42,3 +57,10 @@ def accel_dialect():
     from attn_ir.dialects.accel import Accel
 
     return _assemble("accel", Accel, ACCEL_EXTENSIONS)
+
+
+def tile_dialect():
+    """The ``tile`` dialect with its extensions."""
+    from attn_ir.dialects.tile import Tile
+
+    return _assemble("tile", Tile, TILE_EXTENSIONS)

@@ -51,6 +51,9 @@ class KernelReport:
     energy_pj: dict[str, float]
     instances: dict[str, int]
     trace: list = field(default_factory=list)
+    counters: dict[str, int] = field(default_factory=dict)
+    """Counts a kernel kind reports beyond the common ones (e.g. SpAtten's
+    keys and values fetched, rows refetched with LSBs)."""
 
 
 @dataclass
@@ -109,6 +112,7 @@ class Report:
                           **{c: float(v) for c, v in sorted(energy.items())}},
             "max_abs_err": self.max_abs_err,
             "kernels": len(self.kernels),
+            "counters": {k: int(v) for k, v in sorted(self._sum("counters").items())},
         }
 
 
@@ -193,6 +197,24 @@ class HardwareModelFunctions(InterpreterFunctions):
         return (out,)
 
 
+HARDWARE_EXTENSIONS: list[str] = [
+    "attn_ir.backends.hwmodel.spatten",
+    "attn_ir.backends.hwmodel.polarized",
+    "attn_ir.backends.hwmodel.indexed",
+]
+"""Modules modelling the kernels of ``accel`` extensions.  Each exports
+``hardware_functions(reports, record_trace)``, an ``InterpreterFunctions``
+that runs its kernels and appends their ``KernelReport``s to ``reports``,
+and ``TIMING``, kernel op class → ``fn(kernel, record_trace) -> KernelReport``
+for timing-only runs."""
+
+
+def _extensions() -> list:
+    import importlib
+
+    return [importlib.import_module(name) for name in HARDWARE_EXTENSIONS]
+
+
 def run(module: ModuleOp, inputs: list[np.ndarray], function: str | None = None,
         record_trace: bool = False) -> tuple[tuple[np.ndarray, ...], Report]:
     """Execute the module's function on the hardware model."""
@@ -200,12 +222,19 @@ def run(module: ModuleOp, inputs: list[np.ndarray], function: str | None = None,
 
     name = function or first_function(module).sym_name.data
     hw = HardwareModelFunctions(record_trace)
-    interpreter = make_interpreter(module, hw)
+    extra = [ext.hardware_functions(hw.reports, record_trace) for ext in _extensions()]
+    interpreter = make_interpreter(module, hw, *extra)
     outputs = tuple(interpreter.call_op(name, tuple(inputs)))
     return outputs, Report(hw.reports)
 
 
 def time_module(module: ModuleOp, record_trace: bool = False) -> Report:
     """Timing-only: the same schedule and counters, without data."""
-    return Report([kernel_report(k, record_trace) for k in module.walk()
-                   if isinstance(k, A.KernelOp)])
+    timing = {cls: fn for ext in _extensions() for cls, fn in ext.TIMING.items()}
+    reports = []
+    for op in module.walk():
+        if isinstance(op, A.KernelOp):
+            reports.append(kernel_report(op, record_trace))
+        elif type(op) in timing:
+            reports.append(timing[type(op)](op, record_trace))
+    return Report(reports)

@@ -62,4 +62,5 @@ class HardwareModelBackend(Backend):
             "buffer_peak_bytes": d["buffer_peak_bytes"],
             "energy_pj": d["energy_pj"]["total"],
         }
+        figures.update(d["counters"])
         return outputs, RunReport(self.name, fn.sym_name.data, figures)

@@ -69,7 +69,7 @@ REDUCED = {
 
 
 def test_reduced_covers_every_preset():
-    assert set(REDUCED) == set(PRESETS)
+    assert set(REDUCED) == {n for n, p in PRESETS.items() if p.builder is None}
 
 
 @pytest.mark.parametrize("name", list(REDUCED))
@@ -141,6 +141,8 @@ def test_every_preset_at_default_length_without_dense_matrices(monkeypatch):
 
     monkeypatch.setattr(P.Pattern, "dense_mask", no_dense)
     for name, preset in PRESETS.items():
+        if preset.builder is not None:  # no attn.attention ops to take statistics of
+            continue
         module = build_module(preset)
         stats = module_stats(module, 64)
         assert len(stats) == preset.layers
