@@ -265,7 +265,11 @@ class KernelOp(IRDLOperation):
     of the next step overlap the current step's compute; ``pipeline``
     double-buffers the other buffers, so the vector array works on step s
     while the 2-D array starts step s + 1 (FuseMax, SALO's merge).  ``kv_resident``
-    keeps a head's K and V on chip, so lanes after the first reuse them."""
+    keeps a head's K and V on chip, so lanes after the first reuse them.
+    ``lane_heads = G``: a lane holds G consecutive heads of its batch element
+    (and query tile), its buffers one slice per head (ViTCoD runs a layer's
+    heads together on column groups of its array).  The heads and queries
+    are the result's (an input may be compressed: ViTCoD's encoded Q and K)."""
 
     name = "accel.kernel"
     inputs = var_operand_def(TensorType)
@@ -277,6 +281,7 @@ class KernelOp(IRDLOperation):
     double_buffer = opt_prop_def(BoolAttr)
     pipeline = opt_prop_def(BoolAttr)
     kv_resident = opt_prop_def(BoolAttr)
+    lane_heads = opt_prop_def(IntegerAttr)
     output = result_def(TensorType)
     body = region_def("single_block")
     traits = traits_def(NoTerminator())
@@ -300,7 +305,8 @@ class KernelOp(IRDLOperation):
 
     @property
     def dims(self) -> tuple[int, int, int, int, int, int]:
-        b, h, nq, d = cast(TensorType, self.inputs[0].type).get_shape()
+        b, h, nq, _ = cast(TensorType, self.output.type).get_shape()
+        d = cast(TensorType, self.inputs[0].type).get_shape()[3]
         _, _, nk, dv = cast(TensorType, self.inputs[2].type).get_shape()
         return b, h, nq, nk, d, dv
 
@@ -330,6 +336,10 @@ class KernelOp(IRDLOperation):
         if not steps:
             raise VerifyException(f"'{self.name}' body needs at least one accel.step")
         _, h, nq, nk, _, _ = self.dims
+        if self.lane_heads is not None and (
+                self.lane_heads.value.data <= 0 or h % self.lane_heads.value.data):
+            raise VerifyException(f"'{self.name}' lane_heads must divide the {h} heads, got "
+                                  f"{self.lane_heads.value.data}")
         it = self.iteration
         if isinstance(it, BlocksAttr):
             if it.q.data <= 0 or it.k.data <= 0:

@@ -27,6 +27,7 @@ whom):
 | ``#attn.strided`` | ``#attn.strided<stride = 128>`` |
 | ``#attn.fixed`` | ``#attn.fixed<stride = 128, summary = 32>`` |
 | ``#attn.mask`` | the op's mask operand |
+| ``#attn.tiles`` | an explicit tile table (``attn_ir.patterns.tiles``) |
 | ``#attn.union`` / ``#attn.intersect`` | ``#attn.union<[#attn.causal, #attn.global<[0]>]>`` |
 
 Parameters equal to their default are omitted when printing.
@@ -46,6 +47,7 @@ from xdsl.dialects.builtin import (
     FloatAttr,
     IntAttr,
     IntegerType,
+    StringAttr,
     TensorType,
     BFloat16Type,
 )
@@ -95,6 +97,12 @@ class PatternAttr(ParametrizedAttribute):
 
     @classmethod
     def from_pattern(cls, pattern: P.Pattern) -> PatternAttr:
+        if pattern.mnemonic not in PATTERN_ATTRS:
+            # Families of dialect extensions register their attributes when
+            # their module is imported (e.g. attn_ir.dialects.polarization).
+            from attn_ir.dialects import attn_dialect
+
+            attn_dialect()
         attr_cls = PATTERN_ATTRS[pattern.mnemonic]
         params = [
             _to_attr(getattr(pattern, name))
@@ -155,6 +163,11 @@ class PatternAttr(ParametrizedAttribute):
         kind = str(cls._fields()[key].type)
         if kind == "int":
             return _parse_value(parser, cls.name, key, "int", list_ok=False)
+        if kind == "str":
+            value = parser.parse_optional_str_literal()
+            if value is None:
+                parser.raise_error(f"#{cls.name}: parameter '{key}' expects a string")
+            return value
         item = "pattern" if "Pattern" in kind else "int"
         return _parse_value(parser, cls.name, key, item,
                             scalar_ok=key in cls.SCALAR_OR_LIST)
@@ -181,7 +194,7 @@ class PatternAttr(ParametrizedAttribute):
 
 
 def _to_python(attr: Attribute):
-    if isinstance(attr, IntAttr):
+    if isinstance(attr, (IntAttr, StringAttr)):
         return attr.data
     if isinstance(attr, PatternAttr):
         return attr.pattern
@@ -195,6 +208,8 @@ def _to_attr(value) -> Attribute:
         raise TypeError("booleans are not pattern parameters")
     if isinstance(value, int):
         return IntAttr(value)
+    if isinstance(value, str):
+        return StringAttr(value)
     if isinstance(value, P.Pattern):
         return PatternAttr.from_pattern(value)
     if isinstance(value, tuple):
@@ -244,6 +259,8 @@ def _print_value(printer: Printer, value) -> None:
             printer.print_list(value, lambda v: _print_value(printer, v))
     elif isinstance(value, P.Pattern):
         printer.print_attribute(PatternAttr.from_pattern(value))
+    elif isinstance(value, str):
+        printer.print_string_literal(value)
     else:
         printer.print_string(str(value))
 
@@ -353,6 +370,24 @@ class MaskAttr(PatternAttr):
 
 
 @irdl_attr_definition
+class TilesAttr(PatternAttr):
+    """``#attn.tiles<block = [bq, bk], shape = [nq, nk], ptr = [...], start = [...],
+    count = [...], bitmap = [...], bitmaps = "hex">``: an explicit tile table
+    with the bitmaps of its partial tiles (a FlexAttention ``mask_mod`` or a
+    DeepSpeed layout imported without a closed form)."""
+
+    name = "attn.tiles"
+    FAMILY = P.Tiles
+    block: IntList
+    shape: IntList
+    ptr: IntList
+    start: IntList
+    count: IntList
+    bitmap: IntList
+    bitmaps: StringAttr
+
+
+@irdl_attr_definition
 class UnionAttr(PatternAttr):
     """``#attn.union<[p, ...]>``: pairs attended by any pattern."""
 
@@ -377,7 +412,7 @@ PATTERN_ATTRS: dict[str, type[PatternAttr]] = {
     for a in (
         DenseAttr, CausalAttr, WindowAttr, Window2DAttr, GlobalAttr,
         BlockLocalAttr, RandomBlocksAttr, StridedAttr, FixedAttr, MaskAttr,
-        UnionAttr, IntersectAttr,
+        TilesAttr, UnionAttr, IntersectAttr,
     )
 }
 

@@ -58,10 +58,18 @@ class Lanes:
         return kt, full
 
 
+def lane_heads(kernel: A.KernelOp) -> list[int]:
+    """The first head of each lane's heads: every head, or with
+    ``lane_heads = G`` every G-th (a lane then holds G consecutive heads)."""
+    per_lane = kernel.lane_heads.value.data if kernel.lane_heads is not None else 1
+    return list(range(0, kernel.dims[1], per_lane))
+
+
 def kernel_lanes(kernel: A.KernelOp, expand: bool = True) -> Lanes:
     """The kernel's lanes; ``expand=False`` skips listing each step's key
     tile (timing needs only the step counts)."""
-    b, h, nq, _, _, _ = kernel.dims
+    b, _, nq, _, _, _ = kernel.dims
+    heads = lane_heads(kernel)
     it = kernel.iteration
     if isinstance(it, A.BlocksAttr):
         rows, cols = it.q.data, it.k.data
@@ -76,10 +84,10 @@ def kernel_lanes(kernel: A.KernelOp, expand: bool = True) -> Lanes:
     if band is None:
         nqt = -(-nq // rows)
         bb, hh, tt = (a.ravel() for a in np.meshgrid(
-            np.arange(b), np.arange(h), np.arange(nqt), indexing="ij"))
+            np.arange(b), np.array(heads), np.arange(nqt), indexing="ij"))
         starts, strides = tt * rows, np.ones_like(tt)
         steps = np.empty(len(bb), np.int64)
-        for head in range(h):
+        for head in heads:
             sel = hh == head
             steps[sel] = counts[head if len(counts) > 1 else 0][tt[sel]]
     else:
@@ -87,7 +95,7 @@ def kernel_lanes(kernel: A.KernelOp, expand: bool = True) -> Lanes:
         # residue class modulo the dilation form the lane's rows, so their
         # keys form one strided band.
         parts = []
-        for head in range(h):
+        for head in heads:
             dil = band.head_dilation(head)
             for residue in range(min(dil, nq)):
                 count = len(range(residue, nq, dil))
@@ -123,12 +131,13 @@ def lane_runs(kernel: A.KernelOp) -> list[tuple[int, bool, int]]:
     """The lanes in order as (steps, holds global queries, count) runs, built
     per head and repeated per batch, without one entry per lane (batch 64 x
     1M tokens has millions of lanes)."""
-    b, h, nq, _, _, _ = kernel.dims
+    b, _, nq, _, _, _ = kernel.dims
+    heads = lane_heads(kernel)
     it = kernel.iteration
     per_head: list[list[tuple[int, bool, int]]] = []
     if isinstance(it, A.BlocksAttr):
         tables = it.tables.data
-        for head in range(h):
+        for head in heads:
             table = tables[head] if len(tables) > 1 else tables[0]
             counts = table.runs.tiles_per_query_tile
             change = np.flatnonzero(np.diff(counts)) + 1
@@ -138,7 +147,7 @@ def lane_runs(kernel: A.KernelOp) -> list[tuple[int, bool, int]]:
     else:
         globals_ = [g.data for g in it.globals.data]
         rows = it.rows.data
-        for head in range(h):
+        for head in heads:
             dil = it.head_dilation(head)
             flags = []
             for residue in range(min(dil, nq)):
