@@ -90,6 +90,14 @@ class LowerTiledAttention(RewritePattern):
         rewriter.replace(op, kernel)
 
 
+EXTENSIONS: list[str] = [
+    "attn_ir.passes.convert_indexed_to_accel",
+]
+"""Modules that lower the tiled ops of dialect extensions: each exports
+``conversion_patterns(target)`` (a ``#accel.target``), rewrite patterns
+applied beside ``tile.attention``'s."""
+
+
 @dataclass(frozen=True)
 class ConvertAttnToAccelPass(ModulePass):
     name = "convert-attn-to-accel"
@@ -102,5 +110,13 @@ class ConvertAttnToAccelPass(ModulePass):
                              f"known: {', '.join(sorted(T.PRESETS))}")
 
     def apply(self, ctx: Context, op: ModuleOp) -> None:
-        PatternRewriteWalker(LowerTiledAttention(A.TargetAttr(self.target)),
+        import importlib
+
+        from xdsl.pattern_rewriter import GreedyRewritePatternApplier
+
+        target = A.TargetAttr(self.target)
+        patterns = [LowerTiledAttention(target)] + [
+            p for name in EXTENSIONS
+            for p in importlib.import_module(name).conversion_patterns(target)]
+        PatternRewriteWalker(GreedyRewritePatternApplier(patterns),
                              apply_recursively=False).rewrite_module(op)
