@@ -54,6 +54,8 @@ class CompiledFunction:
         """The lowered module."""
         self.source: str | None = getattr(call, "source", None)
         """The emitted Python source (numpy backend)."""
+        self.threads: int | None = getattr(call, "threads", None)
+        """Worker threads a call uses (numpy backend)."""
 
     def __call__(self, *arrays):
         return self._call(*arrays)
@@ -105,9 +107,7 @@ def compile(ir: str | ModuleOp, pipeline: str | None = None, backend: str = "num
     try:
         fn = select_function(module, function)
         call = target.compile(module, fn.sym_name.data)
-    except (BackendError, NotImplementedError) as e:
-        raise CompileError(str(e)) from None
-    except ValueError as e:  # the backend's own errors (e.g. EmitError)
+    except BackendError as e:
         raise CompileError(str(e)) from None
     compiled = CompiledFunction(call, fn.sym_name.data, argument_names(fn), backend, spec,
                                 module)

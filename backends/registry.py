@@ -33,6 +33,7 @@ from xdsl.dialects import func
 from xdsl.dialects.builtin import ModuleOp, TensorType
 
 BUILTIN_BACKENDS: dict[str, str] = {
+    "hwmodel": "attn_ir.backends.hwmodel.backend:HardwareModelBackend",
     "numpy": "attn_ir.backends.numpy.backend:NumpyBackend",
 }
 """Backends that ship with attn_ir: name → ``module:Class``."""
@@ -41,7 +42,8 @@ _REGISTERED: dict[str, type[Backend]] = {}
 
 
 class BackendError(ValueError):
-    """An unknown backend, function or input: a one-line message."""
+    """An unknown backend, function or input, or IR a backend cannot run:
+    a one-line message for the user (backends subclass it for their own)."""
 
 
 @dataclass
@@ -157,7 +159,7 @@ def result_names(fn: func.FuncOp) -> list[str]:
 
 
 NUMPY_DTYPES = {"f16": np.float16, "bf16": np.float32, "f32": np.float32,
-                "f64": np.float64, "i1": np.bool_}
+                "f64": np.float64, "i1": np.bool_, "i32": np.int32, "i64": np.int64}
 
 
 def argument_dtype(t) -> np.dtype:

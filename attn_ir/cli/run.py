@@ -46,6 +46,28 @@ def _load_npz(path: str) -> dict[str, np.ndarray]:
     raise AssertionError("unreachable")
 
 
+def parse_backend_options(items) -> dict[str, object]:
+    """``KEY=VALUE`` strings as keyword arguments: integers, floats and
+    true/false converted, anything else kept as a string."""
+    options: dict[str, object] = {}
+    for item in items:
+        key, sep, text = item.partition("=")
+        if not sep or not key.isidentifier():
+            fail(f"backend option '{item}' is not KEY=VALUE")
+        value: object = text
+        if text.lower() in ("true", "false"):
+            value = text.lower() == "true"
+        else:
+            for convert in (int, float):
+                try:
+                    value = convert(text)
+                    break
+                except ValueError:
+                    pass
+        options[key] = value
+    return options
+
+
 def _npz_bytes(arrays: dict[str, np.ndarray]) -> bytes:
     buffer = io.BytesIO()
     np.savez(buffer, **arrays)
@@ -54,8 +76,9 @@ def _npz_bytes(arrays: dict[str, np.ndarray]) -> bytes:
 
 @click.command(context_settings={"help_option_names": ["-h", "--help"]})
 @click.argument("input_file", default="-", required=False)
-@click.option("--backend", "backend_name", default="numpy", show_default=True,
-              help="Backend to run on (see --list-backends).")
+@click.option("--backend", "backend_name", default=None,
+              help="Backend to run on (see --list-backends; default numpy, or hwmodel "
+                   "when a hardware option is given).")
 @click.option("--function", "function_name", default=None,
               help="Function to run (default: the first).")
 @click.option("--inputs", "inputs_file", default=None,
@@ -71,15 +94,31 @@ def _npz_bytes(arrays: dict[str, np.ndarray]) -> bytes:
 @click.option("--print-pipeline", is_flag=True, help="Print the pipeline that would run and exit.")
 @click.option("--threads", type=int, default=None,
               help="numpy backend: worker threads (default: the CPUs available).")
+@click.option("-O", "--backend-option", "backend_options", multiple=True, metavar="KEY=VALUE",
+              help="An option of the backend's constructor (repeatable), e.g. "
+                   "-O state_dtype=f64; numbers and true/false are converted.")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as one JSON object.")
 @click.option("--seq-len", type=int, default=None, help="Preset: sequence length.")
 @click.option("--layers", type=int, default=None, help="Preset: keep the first L layers.")
 @click.option("--batch", type=int, default=None, help="Preset: batch size.")
 @click.option("--list-backends", is_flag=True, help="List the backends and exit.")
+@click.option("--target", default=None,
+              help="hwmodel: the accelerator target (salo, fusemax, flat, ...; default salo).")
+@click.option("--timing-only", is_flag=True,
+              help="hwmodel: the same schedule and counters without data.")
+@click.option("--report", "report_format", type=click.Choice(["table", "json"]), default=None,
+              help="hwmodel: print the hardware report as a table or as JSON.")
+@click.option("--trace", "trace_file", default=None,
+              help="hwmodel: write a Chrome/Perfetto trace (one track per unit).")
+@click.option("--plot", "plot_file", default=None,
+              help="hwmodel: write a PNG of per-unit busy time and the energy breakdown.")
+@click.option("--compare", "compare_targets", default=None,
+              help="hwmodel: run on several targets (e.g. salo,fusemax,flat) side by side.")
 @user_errors(TOOL)
 def main(input_file, backend_name, function_name, inputs_file, seed, check, tolerance,
-         save_file, passes, print_pipeline, threads, as_json, seq_len, layers, batch,
-         list_backends):
+         save_file, passes, print_pipeline, threads, backend_options, as_json, seq_len,
+         layers, batch, list_backends, target, timing_only, report_format, trace_file,
+         plot_file, compare_targets):
     """Run attn_ir IR (or a model preset) on a backend."""
     from attn_ir.backends.registry import (
         BackendError,
@@ -95,11 +134,32 @@ def main(input_file, backend_name, function_name, inputs_file, seed, check, tole
     if list_backends:
         click.echo("\n".join(available_backends()))
         return
-    options = {} if threads is None else {"threads": threads}
+    options = parse_backend_options(backend_options)
+    if threads is not None:
+        options["threads"] = threads
+    hardware = {"target": target, "timing_only": timing_only or None,
+                "record_trace": bool(trace_file) or None}
+    wants_hardware = compare_targets is not None or any(
+        v is not None for v in hardware.values()) or bool(report_format or plot_file)
+    if backend_name is None:
+        backend_name = "hwmodel" if wants_hardware else "numpy"
+    if wants_hardware:
+        if backend_name != "hwmodel":
+            fail("--target, --timing-only, --report, --trace, --plot and --compare are "
+                 "options of --backend hwmodel")
+        options.update({k: v for k, v in hardware.items() if v is not None})
+    if timing_only and (check or save_file):
+        fail("--timing-only runs no data: --check and --save need a functional run")
+    if compare_targets is not None:
+        text, name = read_ir(input_file, PresetOptions(seq_len, layers, batch))
+        _compare(text, name, compare_targets, function_name, seed, timing_only, as_json)
+        return
     try:
         backend = get_backend(backend_name, **options)
-    except (BackendError, TypeError, ValueError) as e:
+    except BackendError as e:
         fail(str(e))
+    except (TypeError, ValueError) as e:  # options the backend does not take
+        fail(f"backend '{backend_name}': {e}")
     text, name = read_ir(input_file, PresetOptions(seq_len, layers, batch))
     if print_pipeline:
         spec = passes if passes is not None else backend.default_pipeline(parse_ir(text, name))
@@ -120,10 +180,6 @@ def main(input_file, backend_name, function_name, inputs_file, seed, check, tole
         outputs, report = backend.run(module, dict(zip(argument_names(fn), arrays)), function)
     except BackendError as e:
         fail(str(e))
-    except Exception as e:  # a backend's own error type (e.g. EmitError)
-        if isinstance(e, (ValueError, NotImplementedError)):
-            fail(str(e))
-        raise
     names = result_names(fn)
     figures: dict[str, object] = {"function": "@" + function, "backend": backend.name,
                                   "pipeline": spec or "(none)", "inputs": described}
@@ -140,7 +196,24 @@ def main(input_file, backend_name, function_name, inputs_file, seed, check, tole
             if np.isnan(np.asarray(got, np.float64)).any() != np.isnan(want).any():
                 error = float("nan")
             checks.append((out_name, error, limit, bool(error <= limit)))
-    if as_json:
+    hw_report = getattr(backend, "last_report", None)
+    if hw_report is not None:
+        if checks:
+            hw_report.max_abs_err = max(e for _, e, _, _ in checks)
+        _write_hardware_outputs(hw_report, trace_file, plot_file)
+        if report_format == "json" or (as_json and report_format is None):
+            click.echo(json.dumps({**hw_report.as_dict(), "function": "@" + function,
+                                   "pipeline": spec or "(none)", "inputs": described,
+                                   "check": {n: {"max_abs_error": e, "tolerance": t, "ok": ok}
+                                             for n, e, t, ok in checks}}))
+            as_json = None
+        elif report_format == "table":
+            from attn_ir.backends.hwmodel import reporting
+
+            click.echo(reporting.table(hw_report), nl=False)
+    if as_json is None:
+        pass
+    elif as_json:
         data = dict(figures)
         if checks:
             data["check"] = {n: {"max_abs_error": e, "tolerance": t, "ok": ok}
@@ -159,3 +232,56 @@ def main(input_file, backend_name, function_name, inputs_file, seed, check, tole
     failed = [n for n, _, _, ok in checks if not ok]
     if failed:
         fail("check failed for " + ", ".join(failed))
+
+
+def _write_hardware_outputs(report, trace_file: str | None, plot_file: str | None) -> None:
+    from attn_ir.backends.hwmodel import reporting
+
+    if trace_file is not None:
+        write_output(trace_file, reporting.chrome_trace(report))
+    if plot_file is not None:
+        write_output(plot_file, reporting.plot(report))
+
+
+def _compare(text: str, name: str, targets: str, function_name, seed: int,
+             timing_only: bool, as_json: bool) -> None:
+    """One workload on several targets, each with its default pipeline."""
+    from attn_ir.backends.registry import (
+        BackendError,
+        argument_names,
+        check_inputs,
+        get_backend,
+        random_inputs,
+        select_function,
+    )
+
+    rows = []
+    for target in [t.strip() for t in targets.split(",") if t.strip()]:
+        try:
+            backend = get_backend("hwmodel", target=target, timing_only=timing_only)
+            module, _ = lower(text, name, None, backend.default_pipeline)
+            fn = select_function(module, function_name)
+            arrays = check_inputs(fn, random_inputs(fn, seed))
+            backend.run(module, dict(zip(argument_names(fn), arrays)), fn.sym_name.data)
+        except BackendError as e:
+            fail(f"target '{target}': {e}")
+        rows.append(backend.last_report.as_dict())
+    if as_json:
+        click.echo(json.dumps(rows))
+        return
+    columns = [("target", "target", "{}"), ("cycles", "cycles", "{:,}"),
+               ("time ms", "seconds", "{:.4f}"), ("util", "utilization", "{:.4f}"),
+               ("DRAM MB", "dram_bytes", "{:.3f}"), ("buffer KB", "buffer_peak_bytes", "{:.1f}"),
+               ("energy uJ", "energy_pj", "{:.2f}")]
+    scale = {"seconds": 1e3, "dram_bytes": 1e-6, "buffer_peak_bytes": 1 / 1024}
+    cells = []
+    for row in rows:
+        values = []
+        for _, key, fmt in columns:
+            value = row[key]["total"] * 1e-6 if key == "energy_pj" else row[key]
+            values.append(fmt.format(value * scale.get(key, 1) if key in scale else value))
+        cells.append(values)
+    widths = [max(len(h), *(len(c[i]) for c in cells)) for i, (h, _, _) in enumerate(columns)]
+    click.echo("  ".join(h.rjust(w) for (h, _, _), w in zip(columns, widths)))
+    for c in cells:
+        click.echo("  ".join(v.rjust(w) for v, w in zip(c, widths)))

@@ -2,6 +2,7 @@
 
     attn-ir presets
     attn-ir preset longformer-base-4096 --seq-len 1024 --layers 2 -o lf.mlir
+    attn-ir preset --from-config path/to/config.json --layers 2
     attn-ir stats lf.mlir --tile 64 --json
     attn-ir stats lf.mlir --plot lf.png
 """
@@ -46,7 +47,10 @@ def list_presets():
 
 
 @main.command("preset")
-@click.argument("name")
+@click.argument("name", required=False)
+@click.option("--from-config", "config_file", default=None,
+              help="A Hugging Face config.json (Longformer, BigBird, GPT-2, BERT, RoBERTa) "
+                   "instead of NAME.")
 @click.option("--seq-len", type=int, default=None,
               help="Sequence length (default: the model's own).")
 @click.option("--layers", type=int, default=None, help="Keep only the first L layers.")
@@ -54,10 +58,19 @@ def list_presets():
 @click.option("-o", "--output", "output_file", default=None,
               help="Output file (default stdout).")
 @user_errors(TOOL)
-def preset(name, seq_len, layers, batch, output_file):
-    """Print the IR of the model preset NAME."""
+def preset(name, config_file, seq_len, layers, batch, output_file):
+    """Print the IR of the model preset NAME, or of the model a Hugging Face
+    config.json describes (--from-config)."""
+    if (name is None) == (config_file is None):
+        fail("give a preset NAME or --from-config FILE (one of the two)")
     try:
-        module = build_module(get_preset(name), seq_len=seq_len, layers=layers, batch=batch)
+        if config_file is None:
+            chosen = get_preset(name)
+        else:
+            from attn_ir.interop.hf import preset_from_config
+
+            chosen = preset_from_config(config_file)
+        module = build_module(chosen, seq_len=seq_len, layers=layers, batch=batch)
     except PresetError as e:
         fail(str(e))
     write_output(output_file, print_module(module))

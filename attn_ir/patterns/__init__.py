@@ -31,11 +31,12 @@ from attn_ir.patterns.families import (
     Window2D,
 )
 from attn_ir.patterns.simplify import simplify
+from attn_ir.patterns.tiles import Tiles
 from attn_ir.patterns.text import parse, print_pattern
 
 __all__ = [
     "ALL_FAMILIES", "DENSE_MASK_LIMIT", "UNKNOWN", "BlockLocal", "Causal", "Dense",
     "Domain", "Fixed", "Global", "Intersection", "MaskOperand", "Pattern",
-    "PatternError", "RandomBlocks", "Strided", "TileRuns", "TileTable", "Union", "Window",
-    "Window2D", "parse", "print_pattern", "simplify",
+    "PatternError", "RandomBlocks", "Strided", "TileRuns", "TileTable", "Tiles", "Union",
+    "Window", "Window2D", "parse", "print_pattern", "simplify",
 ]

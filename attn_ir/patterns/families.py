@@ -24,6 +24,7 @@ from attn_ir.patterns.base import (
     pairs_union,
     tile_extent,
 )
+from attn_ir.patterns.tiles import Tiles
 
 
 def _tiles(n: int, size: int) -> np.ndarray:
@@ -561,5 +562,5 @@ class Intersection(_Combination):
 
 ALL_FAMILIES: tuple[type[Pattern], ...] = (
     Dense, Causal, Window, Window2D, Global, BlockLocal, RandomBlocks,
-    Strided, Fixed, MaskOperand, Union, Intersection,
+    Strided, Fixed, MaskOperand, Tiles, Union, Intersection,
 )

@@ -86,9 +86,15 @@ def plot(report: Report) -> bytes:
     left.set_xlim(0, 1)
     left.set_xlabel("busy fraction of the run")
     left.set_title(f"{d['target']}: {d['cycles']:,} cycles ({d['seconds'] * 1e3:.3f} ms)")
-    parts = [p for p in d["energy_pj"] if p != "total" and d["energy_pj"][p] > 0]
-    right.pie([d["energy_pj"][p] for p in parts], labels=parts, autopct="%1.0f%%")
-    right.set_title(f"energy {d['energy_pj']['total'] * 1e-6:.2f} uJ")
+    total = d["energy_pj"]["total"] or 1.0
+    parts = [p for p in d["energy_pj"] if p != "total"]
+    shares = [d["energy_pj"][p] / total for p in parts]
+    right.barh(parts, shares, color="tab:orange")
+    for y, share in enumerate(shares):
+        right.text(min(share, 0.85) + 0.01, y, f"{share:.1%}", va="center")
+    right.set_xlim(0, 1)
+    right.set_xlabel("share of the energy")
+    right.set_title(f"energy {total * 1e-6:.2f} uJ")
     fig.tight_layout()
     out = io.BytesIO()
     fig.savefig(out, format="png", dpi=100)

@@ -75,7 +75,10 @@ class ParallelRunner:
 
 
 def needs_lowering(module: ModuleOp) -> bool:
-    return any(isinstance(op, attn.AttentionOp) for op in module.walk())
+    from attn_ir.backends.numpy.emitter import untiled_ops
+
+    untiled = (attn.AttentionOp, *untiled_ops())
+    return any(isinstance(op, untiled) for op in module.walk())
 
 
 @register_backend

@@ -42,13 +42,24 @@ import attn_ir
 from attn_ir.backends.numpy.literals import array_literal, float_literal, int_literal
 from attn_ir.backends.numpy.names import RESERVED, Namer, safe_text
 from attn_ir.backends.numpy.predicates import PredicateSource
+from attn_ir.backends.registry import BackendError
 from attn_ir.dialects import attn, cascade, tile
 
 RUNTIME_MARKER = "# --- EMITTED BELOW ---"
 STATE_DTYPES = {"f32": "np.float32", "f64": "np.float64"}
 
+EXTENSIONS: list[str] = [
+    "attn_ir.backends.numpy.sparse_flash",
+    "attn_ir.backends.numpy.spatten",
+    "attn_ir.backends.numpy.polarized",
+]
+"""Modules that emit the ops of dialect extensions: each exports
+``EMITTERS``, op class → ``fn(emitter, op, use, define) -> lines``; such a
+function may call ``emitter.add_runtime(title, source)`` for code its
+lines use (added to the module once)."""
 
-class EmitError(ValueError):
+
+class EmitError(BackendError):
     """The IR cannot be emitted (an op this backend does not know, an
     unlowered ``attn.attention``, an external function): one line that
     names the op."""
@@ -73,6 +84,8 @@ def storage_dtype(t) -> str:
         return "np.float64"
     if element == IntegerType(1):
         return "np.bool_"
+    if element in (IntegerType(32), IntegerType(64)):  # token index arrays
+        return f"np.int{element.width.data}"
     raise EmitError(f"the NumPy backend does not support element type {element}")
 
 
@@ -117,6 +130,11 @@ class EmitOptions:
     pipeline: str | None = None
     """The pipeline that produced the IR, for the module docstring."""
 
+    def __post_init__(self):
+        if self.state_dtype not in (None, *STATE_DTYPES):
+            raise EmitError(f"state_dtype must be one of {', '.join(STATE_DTYPES)}, "
+                            f"got '{self.state_dtype}'")
+
 
 class ModuleEmitter:
     def __init__(self, module: ModuleOp, options: EmitOptions):
@@ -130,6 +148,8 @@ class ModuleEmitter:
         self.schedules: list[str] = []
         self.bodies: list[str] = []
         self.runtime = {"common"}
+        self.extension_runtime: dict[str, str] = {}
+        """Runtime sections of extension ops: title → source."""
 
     # -- the module ---------------------------------------------------------
 
@@ -173,6 +193,7 @@ class ModuleEmitter:
         if "cascade" in self.runtime:
             sections.append(("runtime: the attention cascade's Einsums",
                              runtime_source("cascade")))
+        sections += list(self.extension_runtime.items())
         family = self.predicates.family_source().strip("\n")
         if family:
             sections.append(("pattern families (attn_ir.patterns.families)", family + "\n"))
@@ -270,7 +291,14 @@ class ModuleEmitter:
                 raise EmitError(
                     "attn.attention must be lowered before the NumPy backend emits it; "
                     "run the pipeline 'attn-decompose,attn-fuse{passes=1},attn-tile'")
+        emit = _extension_emitters().get(type(op))
+        if emit is not None:
+            return emit(self, op, use, define)
         raise EmitError(f"the NumPy backend cannot emit op '{safe_text(op.name)}'")
+
+    def add_runtime(self, title: str, source: str) -> None:
+        """Add a runtime section (once per title) for an extension op."""
+        self.extension_runtime.setdefault(title, source)
 
     # -- the tiled level --------------------------------------------------------
 
@@ -283,7 +311,10 @@ class ModuleEmitter:
         key = (str(pattern), nq, nk)
         if key not in self.predicate_names:
             name = f"_attends_{len(self.predicate_names)}"
-            self.predicate_names[key] = self.predicates.add(pattern, nq, nk, name)
+            try:
+                self.predicate_names[key] = self.predicates.add(pattern, nq, nk, name)
+            except NotImplementedError as e:
+                raise EmitError(str(e)) from None
         return self.predicate_names[key]
 
     def _tiled(self, op: tile.TiledAttentionOp, use, define) -> list[str]:
@@ -371,6 +402,24 @@ class ModuleEmitter:
             case _:
                 raise EmitError(f"the NumPy backend cannot emit op '{op.name}'")
         return [comment + f" -> {out}", f"{out} = {text}"]
+
+
+def _extension_emitters() -> dict:
+    import importlib
+
+    out: dict = {}
+    for name in EXTENSIONS:
+        out.update(importlib.import_module(name).EMITTERS)
+    return out
+
+
+def untiled_ops() -> tuple[type, ...]:
+    """Ops of dialect extensions that must be lowered (tiled) before they
+    are emitted: each extension's ``NEEDS_TILING``."""
+    import importlib
+
+    return tuple(cls for name in EXTENSIONS
+                 for cls in getattr(importlib.import_module(name), "NEEDS_TILING", ()))
 
 
 def emit_module(module: ModuleOp, options: EmitOptions | None = None) -> str:

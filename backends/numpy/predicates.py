@@ -87,6 +87,14 @@ def _attends_mask(i, j, mask):
     """#attn.mask: the mask operand's [Nq, Nk] data for this batch and head."""
     return mask[i, j]
 ''',
+    "tiles": '''
+def _attends_tiles(i, j, block_q, block_k, kinds, bits):
+    """#attn.tiles: kinds[query tile, key tile] is -2 (skipped), -1 (full) or
+    the number of a partial tile's bitmap in bits [bitmaps, block_q, block_k]."""
+    kind = kinds[i // block_q, j // block_k]
+    partial = (kind >= 0) & bits[np.maximum(kind, 0), i % block_q, j % block_k]
+    return (kind == -1) | partial
+''',
 }
 
 FAMILY_ORDER = tuple(FAMILY_FUNCTIONS)
@@ -154,8 +162,21 @@ class PredicateSource:
                 return f"_attends_fixed(i, j, {i(stride)}, {i(summary)})"
             case P.MaskOperand():
                 return "_attends_mask(i, j, mask)"
+            case P.Tiles(block=block):
+                kinds = self._constant(owner, "TILE_KINDS", array_literal(pattern.kinds, "int32"))
+                # One all-clear bitmap when there is none keeps the indexing valid.
+                bits = pattern.bits if len(pattern.bits) else np.zeros((1, *block), bool)
+                bitmaps = self._constant(owner, "TILE_BITMAPS",
+                                         array_literal(bits.astype(np.int8), "bool_"))
+                head = "head" if pattern.head_dependent else "0"
+                return (f"_attends_tiles(i, j, {i(block[0])}, {i(block[1])}, "
+                        f"{kinds}[{head}], {bitmaps})")
             case P.Union(patterns=parts) | P.Intersection(patterns=parts):
                 op = " | " if isinstance(pattern, P.Union) else " & "
                 return "(" + op.join(self._expression(p, nq, nk, owner) for p in parts) + ")"
+        if hasattr(pattern, "as_tiles"):
+            # Patterns given as data (fixed masks, attn_ir.patterns.fixed_masks)
+            # are emitted as their explicit tile table.
+            return self._expression(pattern.as_tiles(nq, nk), nq, nk, owner)
         raise NotImplementedError(
             f"the NumPy backend has no predicate for #attn.{pattern.mnemonic}")

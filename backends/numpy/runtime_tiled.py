@@ -10,22 +10,29 @@ How a tile table is executed (``_tile_schedule`` plans it once per table):
 * Query tiles are grouped by the shape of their row of the table: the same
   runs of consecutive key tiles, with mask work at the same slots.  A group
   is computed with batched matmuls ``[tiles, Bq, D] x [tiles, D, keys]`` over
-  its tiles at once (in chunks that keep the scores in cache), never with a
-  loop over single tiles or scalars.
+  its tiles at once (in chunks of about ``_CHUNK_SCORES`` scores), never with
+  a loop over single tiles or scalars.
 * A run of consecutive key tiles whose start advances by a constant from one
   query tile to the next (the band of a window) is read through a strided
-  view of K and V: no copy.  Other runs are gathered.  Columns of a partial
-  tile at the ends of a run that no row of the group attends (a global
-  token's column in its key tile) are not computed.
+  view of K and V: no copy.  A run that every tile of the group shares (a
+  global token's column, a dense row) is one matmul over all the group's
+  rows.  Other runs are gathered.  Columns of a partial tile at the ends of
+  a run that no row of the group attends are not computed.
+* Rows of a query tile that attend far more key tiles than the others (a
+  global token's row) are split off into a unit of their own, so the other
+  rows do not compute the long row's scores.
 * Full tiles get no mask work; partial tiles get the pattern's predicate
   (evaluated once per table, or per call when it reads a mask operand), and
   so does a last key tile cut short by the sequence end.  Skipped tiles are
   never read.
-* The softmax state (running max, running sum, numerator) is kept in the
-  state dtype (f32, or f64 where asked).  A query tile whose keys exceed
-  ``_MAX_STEP_KEYS`` visits them in steps with the online-softmax update of
-  FuseMax's 1-pass cascade (Nelson et al., MICRO'24, Cascade 5).  Rows that
-  attend no key give 0.
+* Softmax: the sum and numerator are kept in the state dtype (f32, or f64
+  where asked).  The fast path exponentiates the scores without a max shift
+  and checks every row afterwards: where the sum lies in ``_SAFE_SUM`` (no
+  overflow, no underflow of the terms that matter) the result is exact; any
+  other row (large logits, rows that attend nothing, NaN) makes its chunk be
+  recomputed with the max-shifted online softmax of FuseMax's 1-pass cascade
+  (Nelson et al., MICRO'24), visiting keys in steps of ``_MAX_STEP_KEYS``.
+  Rows that attend no key give 0.
 * The work is a list of independent chunks writing disjoint rows of the
   output; ``parallel_map(function, batches)`` (``map`` by default) runs
   them, so a caller may pass a thread pool's ``map``.
@@ -38,11 +45,20 @@ import numpy as np
 _MAX_STEP_KEYS = 2048
 """Keys one query tile visits per online-softmax step."""
 
-_CHUNK_SCORES = 1 << 18
-"""Score elements computed per chunk (1 MiB in f32: stays in L2)."""
+_CHUNK_SCORES = 1 << 20
+"""Score elements computed per chunk (4 MiB in f32)."""
 
 _BATCHES = 32
 """Chunks are handed to ``parallel_map`` in about this many batches."""
+
+_SPLIT_GAIN = 0.75
+"""Rows of a query tile are split into units when that leaves at most this
+fraction of the tile's scores to compute."""
+
+_SAFE_SUM = {np.dtype(np.float32): (1e-20, 1e30), np.dtype(np.float64): (1e-250, 1e250)}
+"""Row sums of unshifted exponentials that prove the fast softmax exact:
+the largest term is then at least ``low / keys`` (so every term within
+e^-30 of it is a normal number) and nothing overflowed."""
 
 
 def _arithmetic_step(values):
@@ -59,7 +75,8 @@ def _arithmetic_step(values):
 class _Piece:
     """Columns ``col0 .. col0 + width`` of a step's scores: keys
     ``keys[g, slot] * block_k + offset ..`` of one run of consecutive key
-    tiles of each query tile g."""
+    tiles of each unit g; ``key_step`` is how far the run moves from one
+    unit to the next (0: all units share it; None: no constant step)."""
 
     __slots__ = ("col0", "width", "slot", "offset", "key_step")
 
@@ -71,27 +88,32 @@ class _Piece:
 class _Mask:
     """Columns ``col0 .. col1`` of a step's scores need mask work: ``slots``
     are their key slots, ``skip`` the columns cut from the first slot, and
-    ``masked`` [G, Bq, col1 - col0] the pairs to exclude (None when it
+    ``excluded`` [G, R, col1 - col0] the pairs to exclude (None when it
     depends on the mask operand and is computed per call)."""
 
-    __slots__ = ("col0", "col1", "slots", "skip", "masked")
+    __slots__ = ("col0", "col1", "slots", "skip", "excluded")
 
-    def __init__(self, col0, col1, slots, skip, masked):
+    def __init__(self, col0, col1, slots, skip, excluded):
         self.col0, self.col1, self.slots = col0, col1, slots
-        self.skip, self.masked = skip, masked
+        self.skip, self.excluded = skip, excluded
 
 
 class _TileGroup:
-    """Query tiles whose rows of the tile table have the same shape."""
+    """Units (query tiles, or subsets of their rows) whose rows of the tile
+    table have the same shape."""
 
-    def __init__(self, tiles, keys, full):
-        self.tiles = tiles
-        """[G] query tiles."""
+    def __init__(self, rows, keys, full, block_q):
+        self.rows = rows
+        """[G, R] query rows of each unit."""
         self.keys = keys
         """[G, S] key tile of each slot."""
         self.full = full
         """[G, S] whether each slot's tile is full."""
-        self.tile_step = _arithmetic_step(tiles)
+        first = rows[:, 0]
+        whole = rows.shape[1] == block_q and bool(
+            (rows == first[:, None] + np.arange(block_q)).all())
+        self.row_step = _arithmetic_step(first) if whole else None
+        """Rows are whole tiles starting a constant apart: read by a view."""
         self.steps = []
         """Per online-softmax step: (width, pieces, masks)."""
 
@@ -112,32 +134,85 @@ def _tile_schedule(ptr, start, count, full, nq, nk, block_q, block_k, attends, h
            + np.arange(before[-1]) - before[run_of_tile])
     full = np.asarray(full, bool)[run_of_tile]
     ptr = before[np.asarray(ptr, np.int64)]
-    num_k_tiles = -(-nk // block_k)
-    shapes = {}
-    for tile in range(len(ptr) - 1):
-        lo, hi = ptr[tile], ptr[tile + 1]
-        if lo == hi:
-            continue
-        keys = key[lo:hi]
-        masked = ~full[lo:hi]
-        if nk % block_k:
-            # The last key tile is cut short: its columns past nk are masked.
-            masked = masked | (keys == num_k_tiles - 1)
-        runs = np.concatenate(([0], np.flatnonzero(np.diff(keys) != 1) + 1))
-        shapes.setdefault((runs.tobytes(), len(keys), masked.tobytes()), []).append(tile)
     schedule = {"nq": nq, "nk": nk, "block_q": block_q, "block_k": block_k,
                 "attends": attends, "head": head, "uses_mask": uses_mask, "groups": []}
-    for (runs, slots, masked), tiles in sorted(shapes.items(), key=lambda kv: kv[1][0]):
-        tiles = np.asarray(tiles, np.int64)
-        index = ptr[tiles][:, None] + np.arange(slots)
-        group = _TileGroup(tiles, key[index], full[index])
-        _plan_steps(group, schedule, np.frombuffer(runs, np.int64),
-                    np.frombuffer(masked, bool))
-        schedule["groups"].append(group)
+    units = []
+    for tile in range(len(ptr) - 1):
+        lo, hi = ptr[tile], ptr[tile + 1]
+        if lo < hi:
+            units.append((tile * block_q + np.arange(block_q), key[lo:hi], full[lo:hi]))
+    if not uses_mask:
+        units = _split_rows(units, schedule)
+    for rows, keys, flags in _group_units(units, schedule):
+        group = _TileGroup(rows, keys, flags, block_q)
+        _plan_steps(group, schedule)
+        if group.steps:
+            schedule["groups"].append(group)
     return schedule
 
 
-def _plan_steps(group, schedule, run_starts, masked_slots):
+def _masked_slots(keys, full, nk, block_k):
+    """Slots needing mask work: partial tiles, and a last key tile cut short."""
+    masked = ~full
+    if nk % block_k:
+        masked = masked | (keys == -(-nk // block_k) - 1)
+    return masked
+
+
+def _group_units(units, schedule):
+    """(rows [G, R], keys [G, S], full [G, S]) of each group of units with
+    the same number of rows, runs of key tiles and masked slots, ordered by
+    their first row."""
+    shapes = {}
+    for rows, keys, full in units:
+        masked = _masked_slots(keys, full, schedule["nk"], schedule["block_k"])
+        runs = np.concatenate(([0], np.flatnonzero(np.diff(keys) != 1) + 1))
+        shape = (len(rows), runs.tobytes(), len(keys), masked.tobytes())
+        shapes.setdefault(shape, []).append((rows, keys, full))
+    groups = [tuple(np.stack(parts) for parts in zip(*members))
+              for members in shapes.values()]
+    return sorted(groups, key=lambda g: int(g[0][0, 0]))
+
+
+def _split_rows(units, schedule):
+    """Split each unit's rows by the set of key slots they attend, where
+    that saves enough score computation (a global token's row in a tile of
+    window rows)."""
+    out = []
+    for rows, keys, full in _group_units(units, schedule):
+        masked = _masked_slots(keys[0], full[0], schedule["nk"], schedule["block_k"])
+        which = np.flatnonzero(masked)
+        if len(which) == 0:
+            out.extend(zip(rows, keys, full))
+            continue
+        group = _TileGroup(rows, keys, full, schedule["block_q"])
+        excluded = _masked_pairs(group, which, schedule, None)
+        bk = schedule["block_k"]
+        # used[g, r, s]: row r of unit g attends some key of slot s.
+        used = np.ones(keys.shape[:1] + (rows.shape[1], keys.shape[1]), bool)
+        used[:, :, which] = ~excluded.reshape(len(rows), rows.shape[1], len(which), bk
+                                              ).all(axis=3)
+        in_range = rows < schedule["nq"]
+        for g in range(len(rows)):
+            live = used[g][in_range[g]]
+            sets, inverse = np.unique(live, axis=0, return_inverse=True)
+            inverse = np.asarray(inverse).reshape(-1)
+            if len(sets) < 2 or len(sets) > 4:
+                out.append((rows[g], keys[g], full[g]))
+                continue
+            counts = np.bincount(inverse, minlength=len(sets))
+            cost = int((counts * sets.sum(axis=1)).sum())
+            if cost > _SPLIT_GAIN * len(rows[g]) * len(keys[g]):
+                out.append((rows[g], keys[g], full[g]))
+                continue
+            live_rows = rows[g][in_range[g]]
+            for n, slots in enumerate(sets):
+                if slots.any():
+                    out.append((live_rows[inverse == n], keys[g][slots], full[g][slots]))
+    return out
+
+
+def _plan_steps(group, schedule):
     """Cut the group's slots into online-softmax steps of at most
     ``_MAX_STEP_KEYS`` keys, each with its pieces (one per run) and its
     masked column ranges; trim the columns no row attends from both ends of
@@ -145,6 +220,8 @@ def _plan_steps(group, schedule, run_starts, masked_slots):
     bk = schedule["block_k"]
     slots = group.keys.shape[1]
     per_step = max(1, _MAX_STEP_KEYS // bk)
+    masked_slots = _masked_slots(group.keys[0], group.full[0], schedule["nk"], bk)
+    run_starts = np.concatenate(([0], np.flatnonzero(np.diff(group.keys[0]) != 1) + 1))
     bounds = np.append(run_starts, slots)
     for first in range(0, slots, per_step):
         last = min(slots, first + per_step)
@@ -155,52 +232,54 @@ def _plan_steps(group, schedule, run_starts, masked_slots):
                 continue
             # Masked slot ranges of this run piece, with their excluded pairs.
             ranges = []
-            flags = masked_slots[lo:hi]
-            edges = np.flatnonzero(np.diff(np.concatenate(([0], flags, [0]))))
+            edges = np.flatnonzero(np.diff(np.concatenate(([0], masked_slots[lo:hi], [0]))))
             for a, b in zip(edges[::2], edges[1::2]):
                 part = np.arange(lo + a, lo + b)
-                masked = None
+                excluded = None
                 if not schedule["uses_mask"]:
-                    masked = _masked_pairs(group, part, schedule, None)
-                ranges.append((part, masked))
+                    excluded = _masked_pairs(group, part, schedule, None)
+                ranges.append((part, excluded))
             # Columns of the piece that some row of the group attends.
             used = np.ones((hi - lo) * bk, bool)
-            for part, masked in ranges:
-                if masked is not None:
+            for part, excluded in ranges:
+                if excluded is not None:
                     cols = slice((part[0] - lo) * bk, (part[-1] + 1 - lo) * bk)
-                    used[cols] = ~masked.all(axis=(0, 1))
+                    used[cols] = ~excluded.all(axis=(0, 1))
             kept = np.flatnonzero(used)
             if len(kept) == 0:
                 continue
-            start, stop = int(kept[0]), int(kept[-1]) + 1
-            pieces.append(_Piece(col, stop - start, int(lo), start,
+            begin, end = int(kept[0]), int(kept[-1]) + 1
+            pieces.append(_Piece(col, end - begin, int(lo), begin,
                                  _arithmetic_step(group.keys[:, lo])))
-            for part, masked in ranges:
-                a = max((part[0] - lo) * bk, start)
-                b = min((part[-1] + 1 - lo) * bk, stop)
+            for part, excluded in ranges:
+                a = max((part[0] - lo) * bk, begin)
+                b = min((part[-1] + 1 - lo) * bk, end)
                 if a >= b:
                     continue
                 skip = a - (part[0] - lo) * bk
-                if masked is not None:
-                    masked = np.ascontiguousarray(masked[:, :, skip:skip + b - a])
-                masks.append(_Mask(col + a - start, col + b - start, part, skip, masked))
-            col += stop - start
+                if excluded is not None:
+                    excluded = np.ascontiguousarray(excluded[:, :, skip:skip + b - a])
+                    if not excluded.any():
+                        continue
+                masks.append(_Mask(col + a - begin, col + b - begin, part, skip, excluded))
+            col += end - begin
         if col:
             group.steps.append((col, pieces, masks))
 
 
-def _masked_pairs(group, slots, schedule, mask, tiles=None):
-    """[G, Bq, len(slots) * Bk]: True where a pair of the given slots of the
-    group's query tiles (or of ``tiles``, indices into them) is excluded.
-    The predicate is evaluated on partial tiles only; a full tile's pairs
-    are excluded only past the sequence end."""
-    nq, nk = schedule["nq"], schedule["nk"]
-    bq, bk = schedule["block_q"], schedule["block_k"]
-    sel = slice(None) if tiles is None else tiles
-    rows = group.tiles[sel][:, None] * bq + np.arange(bq)
+def _masked_pairs(group, slots, schedule, mask, units=None):
+    """[G, R, len(slots) * Bk]: True where a pair of the given slots of the
+    group's units (or of ``units``, indices into them) is excluded.  The
+    predicate is evaluated on partial tiles only; a full tile's pairs are
+    excluded only past the end of the keys.  Rows past the end of the
+    queries (padding, discarded) repeat the last row."""
+    nq, nk, bk = schedule["nq"], schedule["nk"], schedule["block_k"]
+    sel = slice(None) if units is None else units
+    rows = group.rows[sel]
     keys = group.keys[sel][:, slots]
     cols = (keys[:, :, None] * bk + np.arange(bk)).reshape(len(keys), -1)
-    allowed = (rows < nq)[:, :, None] & (cols < nk)[:, None, :]
+    allowed = np.broadcast_to((cols < nk)[:, None, :],
+                              (len(rows), rows.shape[1], cols.shape[1])).copy()
     partial = ~np.repeat(group.full[sel][:, slots], bk, axis=1)
     which = np.flatnonzero(partial.any(axis=0))
     if len(which):
@@ -266,99 +345,141 @@ def _tiled_attention(q, k, v, mask, schedules, scale, state_dtype, out_dtype,
 
 
 def _chunks(group, schedule, rows):
-    """(first tile, end tile, first row, end row) of each chunk of a group:
+    """(first unit, end unit, first row, end row) of each chunk of a group:
     about ``_CHUNK_SCORES`` scores each; one (batch, head) row at a time when
     the mask operand is read."""
-    count = len(group.tiles)
-    per_tile = schedule["block_q"] * max(w for w, _, _ in group.steps)
-    g_chunk = max(1, min(count, _CHUNK_SCORES // per_tile))
+    count = len(group.rows)
+    per_unit = group.rows.shape[1] * max(w for w, _, _ in group.steps)
+    g_chunk = max(1, min(count, _CHUNK_SCORES // per_unit))
     c_chunk = 1 if schedule["uses_mask"] else max(
-        1, min(rows, _CHUNK_SCORES // (per_tile * g_chunk)))
+        1, min(rows, _CHUNK_SCORES // (per_unit * g_chunk)))
     return [(g0, min(count, g0 + g_chunk), c0, min(rows, c0 + c_chunk))
             for g0 in range(0, count, g_chunk) for c0 in range(0, rows, c_chunk)]
 
 
 def _attend_chunks(chunks):
+    """Run chunks one after the other, with one scratch buffer for their
+    scores (fresh large allocations would fault their pages in each time)."""
+    dtype = chunks[0][0][0].dtype
+    size = max(_chunk_scores(*chunk) for chunk in chunks)
+    scratch = np.empty(size, dtype)
     for chunk in chunks:
-        _attend_chunk(*chunk)
+        _attend_chunk(*chunk, scratch)
 
 
-def _attend_chunk(operands, group, g0, g1, c0, c1):
-    """Attention of query tiles ``g0 .. g1`` of a group for (batch, head)
-    rows ``c0 .. c1``: the steps' scores, masks and online softmax, then
-    the division by the row sums, written into the output."""
+def _chunk_scores(operands, group, g0, g1, c0, c1):
+    """Scores one step of a chunk holds at most."""
+    return (c1 - c0) * (g1 - g0) * group.rows.shape[1] * max(w for w, _, _ in group.steps)
+
+
+def _attend_chunk(operands, group, g0, g1, c0, c1, scratch):
+    """Attention of units ``g0 .. g1`` of a group for (batch, head) rows
+    ``c0 .. c1``, written into the output: the fast softmax, or the exact
+    one for chunks whose rows the fast one cannot prove exact."""
     qs, ks, vs, out, schedule, masks, head, heads, scale = operands
-    bq, bk = schedule["block_q"], schedule["block_k"]
-    tiles = group.tiles[g0:g1]
-    keys = group.keys[g0:g1]
-    c, g = c1 - c0, g1 - g0
-    dv = out.shape[2]
-    if group.tile_step is not None:
-        q = _strided(qs[c0:c1], tiles[0] * bq, g, group.tile_step * bq, bq)
+    bq = schedule["block_q"]
+    c, g, r = c1 - c0, g1 - g0, group.rows.shape[1]
+    if group.row_step is not None:
+        q = _strided(qs[c0:c1], int(group.rows[g0, 0]), g, group.row_step, bq)
     else:
-        rows = (tiles[:, None] * bq + np.arange(bq)).ravel()
-        q = qs[c0:c1][:, rows].reshape(c, g, bq, qs.shape[2])
+        q = qs[c0:c1][:, group.rows[g0:g1].ravel()].reshape(c, g, r, qs.shape[2])
     q = q * scale
     mask = None
     if schedule["uses_mask"]:
         # Rows are batch * H + head, or the batch alone in one head's slice.
         batch, row_head = divmod(c0, heads) if head is None else (c0, head)
         mask = masks[batch % masks.shape[0], row_head % masks.shape[1]]
+    with np.errstate(over="ignore", invalid="ignore"):
+        acc, total = _softmax_steps(q, ks[c0:c1], vs[c0:c1], group, schedule, g0, mask,
+                                    False, scratch)
+    low, high = _SAFE_SUM[total.dtype]
+    if not (((total >= low) & (total <= high)).all() and np.isfinite(acc).all()):
+        acc, total = _softmax_steps(q, ks[c0:c1], vs[c0:c1], group, schedule, g0, mask,
+                                    True, scratch)
+        total[total == 0] = 1
+    acc /= total[..., None]
+    if group.row_step is not None:
+        view = out[c0:c1, int(group.rows[g0, 0]):]
+        s0, s1, s2 = view.strides
+        np.lib.stride_tricks.as_strided(
+            view, (c, g, bq, acc.shape[3]), (s0, group.row_step * s1, s1, s2))[...] = acc
+    else:
+        out[c0:c1, group.rows[g0:g1].ravel()] = acc.reshape(c, g * r, acc.shape[3])
+
+
+def _softmax_steps(q, ks, vs, group, schedule, g0, mask, exact, scratch):
+    """Numerator [c, g, R, Dv] and row sums [c, g, R] of a chunk's softmax
+    over all of the group's steps.  Not ``exact``: exponentials without a
+    shift (sums are checked by the caller).  ``exact``: shifted by the
+    running max, rescaled between steps; rows with no key sum to 0."""
+    bk = schedule["block_k"]
+    c, g, r = q.shape[:3]
+    keys = group.keys[g0:g0 + g]
     acc = total = run_max = None
     for width, pieces, step_masks in group.steps:
-        s = np.empty((c, g, bq, width), qs.dtype)
+        s = scratch[:c * g * r * width].reshape(c, g, r, width)
         values = []
         for piece in pieces:
             cols = slice(piece.col0, piece.col0 + piece.width)
+            if piece.key_step == 0:
+                # Shared by every unit: one matmul over all rows of the chunk.
+                first = group.keys[0, piece.slot] * bk + piece.offset
+                kp = ks[:, first:first + piece.width]
+                vp = vs[:, first:first + piece.width]
+                np.matmul(q.reshape(c, g * r, -1), kp.swapaxes(-1, -2),
+                          out=s.reshape(c, g * r, width)[..., cols])
+                values.append((cols, vp, True))
+                continue
             if piece.key_step is not None:
-                first = group.keys[0, piece.slot] * bk + piece.offset + g0 * piece.key_step * bk
-                kp = _strided(ks[c0:c1], first, g, piece.key_step * bk, piece.width)
-                vp = _strided(vs[c0:c1], first, g, piece.key_step * bk, piece.width)
+                first = (group.keys[0, piece.slot] * bk + piece.offset
+                         + g0 * piece.key_step * bk)
+                kp = _strided(ks, first, g, piece.key_step * bk, piece.width)
+                vp = _strided(vs, first, g, piece.key_step * bk, piece.width)
             else:
                 index = (keys[:, piece.slot, None] * bk + piece.offset
                          + np.arange(piece.width))
-                kp, vp = ks[c0:c1][:, index], vs[c0:c1][:, index]
+                kp, vp = ks[:, index], vs[:, index]
             np.matmul(q, kp.swapaxes(-1, -2), out=s[..., cols])
-            values.append((cols, vp))
+            values.append((cols, vp, False))
         for m in step_masks:
-            masked = m.masked
-            if masked is None:
-                masked = _masked_pairs(group, m.slots, schedule, mask,
-                                       np.arange(g0, g1))[:, :, m.skip:]
-                masked = masked[:, :, :m.col1 - m.col0]
+            excluded = m.excluded
+            if excluded is None:
+                excluded = _masked_pairs(group, m.slots, schedule, mask,
+                                         np.arange(g0, g0 + g))[:, :, m.skip:]
+                excluded = excluded[:, :, :m.col1 - m.col0]
             else:
-                masked = masked[g0:g1]
-            np.copyto(s[..., m.col0:m.col1], -np.inf, where=masked)
-        step_max = s.max(axis=-1)
-        new_max = step_max if run_max is None else np.maximum(run_max, step_max)
-        shift = new_max
-        if step_masks or run_max is not None:
-            # A row with no attended key so far has max -inf: shift it by 0.
-            shift = np.where(np.isneginf(new_max), 0, new_max)
-        s -= shift[..., None]
+                excluded = excluded[g0:g0 + g]
+            np.copyto(s[..., m.col0:m.col1], -np.inf, where=excluded)
+        if exact:
+            step_max = s.max(axis=-1)
+            new_max = step_max if run_max is None else np.maximum(run_max, step_max)
+            # A row with no attended key so far has max -inf: shift it by the
+            # lowest finite value instead (exp(-inf - that) is still 0).
+            shift = np.maximum(new_max, np.finfo(s.dtype).min)
+            s -= shift[..., None]
         np.exp(s, out=s)
-        step_total = s.sum(axis=-1)
+        # Row sums as a matrix-vector product: BLAS is faster than sum().
+        step_total = s @ np.ones(width, s.dtype)
         step_acc = None
-        for cols, vp in values:
-            part = np.matmul(s[..., cols], vp)
+        for cols, vp, shared in values:
+            if shared:
+                part = np.matmul(s.reshape(c, g * r, width)[..., cols], vp).reshape(
+                    c, g, r, -1)
+            else:
+                part = np.matmul(s[..., cols], vp)
             if step_acc is None:
                 step_acc = part
             else:
                 step_acc += part
-        if run_max is None:
+        if acc is None:
             acc, total = step_acc, step_total
-        else:
+        elif exact:
             rescale = np.exp(run_max - shift)
             acc = acc * rescale[..., None] + step_acc
             total = total * rescale + step_total
-        run_max = new_max
-    total[total == 0] = 1
-    acc /= total[..., None]
-    if group.tile_step is not None:
-        view = out[c0:c1, tiles[0] * bq:]
-        s0, s1, s2 = view.strides
-        np.lib.stride_tricks.as_strided(
-            view, (c, g, bq, dv), (s0, group.tile_step * bq * s1, s1, s2))[...] = acc
-    else:
-        rows = (tiles[:, None] * bq + np.arange(bq)).ravel()
-        out[c0:c1, rows] = acc.reshape(c, g * bq, dv)
+        else:
+            acc += step_acc
+            total += step_total
+        if exact:
+            run_max = new_max
+    return acc, total

@@ -26,6 +26,7 @@ from attn_ir.patterns import (
     Pattern,
     RandomBlocks,
     Strided,
+    Tiles,
     Union,
     Window,
     Window2D,
@@ -37,7 +38,7 @@ MAX_HEADS = 3
 
 LEAF_FAMILIES = (
     "dense", "causal", "window", "window2d", "global", "block_local",
-    "random_blocks", "strided", "fixed", "mask",
+    "random_blocks", "strided", "fixed", "mask", "tiles",
 )
 
 
@@ -94,6 +95,11 @@ def leaf_patterns(draw, nq: int, nk: int, heads: int, family: str | None = None)
         return Fixed(stride, draw(st.integers(1, stride)))
     if family == "mask":
         return MaskOperand()
+    if family == "tiles":
+        # An explicit table of a random mask: one for all heads or one per head.
+        table_heads = heads if heads > 1 and draw(st.booleans()) else 1
+        block = (draw(st.integers(1, MAX_TILE)), draw(st.integers(1, MAX_TILE)))
+        return Tiles.from_mask(draw(masks(table_heads, nq, nk)), block)
     raise AssertionError(family)
 
 
@@ -143,6 +149,21 @@ def _window2d_attends(p: Window2D, i: int, j: int) -> bool:
             and abs(li % cols - lj % cols) <= p.window[1] // 2)
 
 
+def _tiles_attends(p: Tiles, i: int, j: int, head: int) -> bool:
+    # The run table and the hex bitmaps, decoded as #attn.tiles documents them.
+    bq, bk = p.block
+    num_q_tiles = -(-p.shape[0] // bq)
+    row = (head if len(p.ptr) - 1 > num_q_tiles else 0) * num_q_tiles + i // bq
+    for r in range(p.ptr[row], p.ptr[row + 1]):
+        if p.start[r] <= j // bk < p.start[r] + p.count[r]:
+            if p.bitmap[r] == -1:
+                return True
+            bit = (i % bq) * bk + j % bk
+            byte = p.bitmap[r] * -(-bq * bk // 8) + bit // 8
+            return bool(int(p.bitmaps[2 * byte: 2 * byte + 2], 16) >> (7 - bit % 8) & 1)
+    return False
+
+
 @lru_cache(maxsize=4096)
 def _random_blocks(seed: int, query_block: int, num_k: int, count: int) -> frozenset:
     # The generator documented on RandomBlocks.
@@ -177,6 +198,8 @@ def naive_attends(p: Pattern, i: int, j: int, head: int, nq: int, nk: int,
                                or j % p.stride >= p.stride - p.summary)
         case MaskOperand():
             return bool(mask[i, j])
+        case Tiles():
+            return _tiles_attends(p, i, j, head)
         case Union():
             return any(naive_attends(c, i, j, head, nq, nk, mask) for c in p.patterns)
         case Intersection():

@@ -210,3 +210,34 @@ def test_report_outputs():
         assert key in d
     assert d["energy_pj"]["total"] == pytest.approx(
         sum(v for k, v in d["energy_pj"].items() if k != "total"))
+
+
+def test_attn_run_hardware_options(tmp_path):
+    from click.testing import CliRunner
+
+    from attn_ir.cli.run import main
+
+    runner = CliRunner()
+    trace, plot = tmp_path / "trace.json", tmp_path / "plot.png"
+    result = runner.invoke(main, [
+        "longformer-base-4096", "--layers", "1", "--seq-len", "512", "--target", "salo",
+        "--check", "--report", "json", "--trace", str(trace), "--plot", str(plot)])
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.output)
+    assert report["target"] == "salo" and report["cycles"] > 0
+    assert report["max_abs_err"] < 1e-3
+    assert all(c["ok"] for c in report["check"].values())
+    assert json.loads(trace.read_text())["traceEvents"]
+    assert plot.read_bytes().startswith(b"\x89PNG")
+
+    result = runner.invoke(main, ["longformer-base-4096", "--layers", "1", "--seq-len", "1024",
+                                  "--compare", "salo,fusemax,flat", "--timing-only"])
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert lines[0].split()[:2] == ["target", "cycles"]
+    assert [line.split()[0] for line in lines[1:]] == ["salo", "fusemax", "flat"]
+
+    result = runner.invoke(main, ["bert-base", "--layers", "1", "--target", "nope"])
+    assert result.exit_code == 1
+    assert "unknown target 'nope'" in result.output
+    assert "Traceback" not in result.output
