@@ -29,11 +29,14 @@ class KernelBody:
     """Accumulates the body of a kernel: ``buffer`` allocates, ``emit``
     appends an instruction, ``with body.step():`` opens an ``accel.step``."""
 
-    def __init__(self, target: T.Target, dram_types: Sequence[TensorType]):
+    def __init__(self, target: T.Target, dram_types: Sequence[TensorType],
+                 names: Sequence[str] | None = None):
+        """``names`` of the DRAM arguments default to q, k, v, [mask], o."""
         self.target = target
         self.block = Block(arg_types=[MemRefType(t.element_type, t.get_shape())
                                       for t in dram_types])
-        names = ("q", "k", "v", "mask", "o") if len(dram_types) == 5 else ("q", "k", "v", "o")
+        if names is None:
+            names = ("q", "k", "v", "mask", "o") if len(dram_types) == 5 else ("q", "k", "v", "o")
         self.dram: dict[str, SSAValue] = dict(zip(names, self.block.args))
         for name, arg in self.dram.items():
             arg.name_hint = f"{name}_dram"
@@ -65,14 +68,17 @@ class KernelBody:
         return op
 
     @contextmanager
-    def step(self) -> Iterator[None]:
-        step = A.StepOp()
-        self._current.add_op(step)
-        outer, self._current = self._current, step.body.block
+    def inside(self, op: Operation) -> Iterator[None]:
+        """Append ``op`` and emit into its (single-block) region."""
+        self._current.add_op(op)
+        outer, self._current = self._current, op.regions[0].block
         try:
             yield
         finally:
             self._current = outer
+
+    def step(self):
+        return self.inside(A.StepOp())
 
     def region(self) -> Region:
         return Region(self.block)
@@ -116,6 +122,47 @@ def check_buffers(kernel: A.KernelOp, anchor: Operation) -> None:
             f"buffers do not fit target '{target.name}': buffer '{name}' needs "
             f"{largest} bytes, all buffers need {total} bytes, {target.buffer_bytes} "
             "bytes are available")
+
+
+class OnlineSoftmax:
+    """The buffers and instructions of FuseMax's 1-pass cascade on one query
+    tile of ``rows`` rows: allocate with ``__init__``, ``start`` in the
+    prologue, ``update`` in each step (QK of the step's key tile, its row
+    max, the running max and rescale, exp, row sum, PV and the running
+    numerator and sum), ``finish`` in the epilogue (the division)."""
+
+    def __init__(self, body: KernelBody, rows: int, keys: int, dv: int):
+        self.body = body
+        self.scores = body.buffer("scores", [rows, keys])
+        self.tile_max = body.buffer("tile_max", [rows])
+        self.running_max = body.buffer("running_max", [rows])
+        self.rescale = body.buffer("rescale", [rows])
+        self.tile_sum = body.buffer("tile_sum", [rows])
+        self.running_sum = body.buffer("running_sum", [rows])
+        self.tile_out = body.buffer("tile_out", [rows, dv])
+        self.numerator = body.buffer("numerator", [rows, dv])
+
+    def start(self) -> None:
+        self.body.emit(A.FillOp, [self.running_max], value=float("-inf"))
+        self.body.emit(A.FillOp, [self.running_sum], value=0.0)
+        self.body.emit(A.FillOp, [self.numerator], value=0.0)
+
+    def update(self, q: SSAValue, k: SSAValue, v: SSAValue, scale: float,
+               mask: SSAValue | None = None) -> None:
+        body, s = self.body, self.scores
+        body.emit(A.SddmmOp, [q, k, s, mask])
+        body.emit(A.ScaleOp, [s], factor=scale)
+        body.emit(A.ReduceOp, [s, self.tile_max], kind="max")
+        body.emit(A.MaxUpdateOp, [self.running_max, self.tile_max, self.rescale])
+        body.emit(A.ExpOp, [s, self.running_max])
+        body.emit(A.ReduceOp, [s, self.tile_sum], kind="sum")
+        body.emit(A.SpmmOp, [s, v, self.tile_out])
+        body.emit(A.AccumulateOp, [self.numerator, self.running_sum, self.rescale,
+                                   self.tile_out, self.tile_sum])
+
+    def finish(self) -> SSAValue:
+        self.body.emit(A.NormalizeOp, [self.numerator, self.running_sum])
+        return self.numerator
 
 
 def dram_types(kernel: A.KernelOp) -> list[TensorType]:

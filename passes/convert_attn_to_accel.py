@@ -28,7 +28,7 @@ from xdsl.pattern_rewriter import (
 from attn_ir import targets as T
 from attn_ir.dialects import accel as A
 from attn_ir.dialects.tile import TiledAttentionOp
-from attn_ir.passes.accel_kernel_builder import KernelBody, check_buffers
+from attn_ir.passes.accel_kernel_builder import KernelBody, OnlineSoftmax, check_buffers
 
 
 def block_kernel_body(target: T.Target, types: list[TensorType], bq: int, bk: int,
@@ -43,33 +43,16 @@ def block_kernel_body(target: T.Target, types: list[TensorType], bq: int, bk: in
     kb = body.buffer("k_tile", [bk, d], elem)
     vb = body.buffer("v_tile", [bk, dv], elem)
     mb = body.buffer("mask_tile", [bq, bk], elem) if "mask" in dram else None
-    sb = body.buffer("scores", [bq, bk])
-    tile_max = body.buffer("tile_max", [bq])
-    run_max = body.buffer("running_max", [bq])
-    factor = body.buffer("rescale", [bq])
-    tile_sum = body.buffer("tile_sum", [bq])
-    run_sum = body.buffer("running_sum", [bq])
-    tile_out = body.buffer("tile_out", [bq, dv])
-    acc = body.buffer("numerator", [bq, dv])
+    softmax = OnlineSoftmax(body, bq, bk, dv)
     body.emit(A.DmaLoadOp, [dram["q"], qb], tile="q")
-    body.emit(A.FillOp, [run_max], value=float("-inf"))
-    body.emit(A.FillOp, [run_sum], value=0.0)
-    body.emit(A.FillOp, [acc], value=0.0)
+    softmax.start()
     with body.step():
         body.emit(A.DmaLoadOp, [dram["k"], kb], tile="k")
         body.emit(A.DmaLoadOp, [dram["v"], vb], tile="v")
         if mb is not None:
             body.emit(A.DmaLoadOp, [dram["mask"], mb], tile="mask")
-        body.emit(A.SddmmOp, [qb, kb, sb, mb])
-        body.emit(A.ScaleOp, [sb], factor=scale)
-        body.emit(A.ReduceOp, [sb, tile_max], kind="max")
-        body.emit(A.MaxUpdateOp, [run_max, tile_max, factor])
-        body.emit(A.ExpOp, [sb, run_max])
-        body.emit(A.ReduceOp, [sb, tile_sum], kind="sum")
-        body.emit(A.SpmmOp, [sb, vb, tile_out])
-        body.emit(A.AccumulateOp, [acc, run_sum, factor, tile_out, tile_sum])
-    body.emit(A.NormalizeOp, [acc, run_sum])
-    body.emit(A.DmaStoreOp, [acc, dram["o"]])
+        softmax.update(qb, kb, vb, scale, mb)
+    body.emit(A.DmaStoreOp, [softmax.finish(), dram["o"]])
     return body
 
 

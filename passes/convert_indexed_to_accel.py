@@ -31,7 +31,7 @@ from attn_ir.dialects.accel_indexed import (
     TileScanOp,
 )
 from attn_ir.dialects.tile_indexed import TiledIndexedAttentionOp
-from attn_ir.passes.accel_kernel_builder import KernelBody, check_buffers
+from attn_ir.passes.accel_kernel_builder import KernelBody, OnlineSoftmax, check_buffers
 
 
 def indexed_kernel_body(target: T.Target, types: list[TensorType], bq: int, bk: int,
@@ -41,11 +41,7 @@ def indexed_kernel_body(target: T.Target, types: list[TensorType], bq: int, bk: 
     hashed = len(types) == 8
     d, dv = types[0].get_shape()[3], types[2].get_shape()[3]
     elem = types[0].element_type
-    body = KernelBody(target, types)
-    names = [*DRAM_NAMES[:7 if hashed else 5], "o"]
-    body.dram = dict(zip(names, body.block.args))
-    for name, arg in body.dram.items():
-        arg.name_hint = f"{name}_dram"
+    body = KernelBody(target, types, [*DRAM_NAMES[:7 if hashed else 5], "o"])
     dram = body.dram
     qb = body.buffer("q_tile", [bq, d], elem)
     kb = body.buffer("k_tile", [bk, d], elem)
@@ -54,14 +50,7 @@ def indexed_kernel_body(target: T.Target, types: list[TensorType], bq: int, bk: 
     k_pos = body.buffer("k_pos_tile", [bk], i32)
     q_bucket = body.buffer("q_bucket_tile", [bq], i32) if hashed else None
     k_bucket = body.buffer("k_bucket_tile", [bk], i32) if hashed else None
-    sb = body.buffer("scores", [bq, bk])
-    tile_max = body.buffer("tile_max", [bq])
-    run_max = body.buffer("running_max", [bq])
-    factor = body.buffer("rescale", [bq])
-    tile_sum = body.buffer("tile_sum", [bq])
-    run_sum = body.buffer("running_sum", [bq])
-    tile_out = body.buffer("tile_out", [bq, dv])
-    acc = body.buffer("numerator", [bq, dv])
+    softmax = OnlineSoftmax(body, bq, bk, dv)
     body.emit(A.DmaLoadOp, [dram["q"], qb], tile="q")
     body.emit(DmaLoadIndexOp, [dram["q_pos"], q_pos], tile="q")
     tags = [dram["k_pos"], q_pos]
@@ -69,25 +58,15 @@ def indexed_kernel_body(target: T.Target, types: list[TensorType], bq: int, bk: 
         body.emit(DmaLoadIndexOp, [dram["q_bucket"], q_bucket], tile="q")
         tags += [dram["k_bucket"], q_bucket]
     body.emit(TileScanOp, [tags])
-    body.emit(A.FillOp, [run_max], value=float("-inf"))
-    body.emit(A.FillOp, [run_sum], value=0.0)
-    body.emit(A.FillOp, [acc], value=0.0)
+    softmax.start()
     with body.step():
         body.emit(A.DmaLoadOp, [dram["k"], kb], tile="k")
         body.emit(A.DmaLoadOp, [dram["v"], vb], tile="v")
         body.emit(DmaLoadIndexOp, [dram["k_pos"], k_pos], tile="k")
         if hashed:
             body.emit(DmaLoadIndexOp, [dram["k_bucket"], k_bucket], tile="k")
-        body.emit(A.SddmmOp, [qb, kb, sb, None])
-        body.emit(A.ScaleOp, [sb], factor=scale)
-        body.emit(A.ReduceOp, [sb, tile_max], kind="max")
-        body.emit(A.MaxUpdateOp, [run_max, tile_max, factor])
-        body.emit(A.ExpOp, [sb, run_max])
-        body.emit(A.ReduceOp, [sb, tile_sum], kind="sum")
-        body.emit(A.SpmmOp, [sb, vb, tile_out])
-        body.emit(A.AccumulateOp, [acc, run_sum, factor, tile_out, tile_sum])
-    body.emit(A.NormalizeOp, [acc, run_sum])
-    body.emit(A.DmaStoreOp, [acc, dram["o"]])
+        softmax.update(qb, kb, vb, scale)
+    body.emit(A.DmaStoreOp, [softmax.finish(), dram["o"]])
     return body
 
 

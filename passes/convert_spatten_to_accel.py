@@ -31,25 +31,19 @@ do not fit the target fails with a diagnostic at the op.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import cast
 
 from xdsl.context import Context
-from xdsl.dialects import memref
 from xdsl.dialects.builtin import (
     BoolAttr,
-    FloatAttr,
-    IntegerAttr,
     IntegerType,
     MemRefType,
     ModuleOp,
-    StringAttr,
     TensorType,
-    f32,
 )
-from xdsl.ir import Attribute, Block, Operation, Region, SSAValue
+from xdsl.ir import Attribute, Operation, SSAValue
 from xdsl.passes import ModulePass
 from xdsl.pattern_rewriter import (
     PatternRewriter,
@@ -65,68 +59,22 @@ from attn_ir.dialects import accel as A
 from attn_ir.dialects import accel_spatten as AS
 from attn_ir.dialects import spatten as D
 from attn_ir.dialects.tile_spatten import TiledProgressiveAttentionOp
+from attn_ir.passes.accel_kernel_builder import KernelBody
 
 I1, I64 = IntegerType(1), IntegerType(64)
 QUERY_BITS = 16
 """Queries move at 16 bits (the artifact's ``quant_query_bit``)."""
 
 
-class SpAttenBody:
-    """Accumulates a kernel body: ``buffer`` allocates, ``emit`` appends an
-    instruction on the unit the target gives its kind, ``with step()`` and
-    ``with refetch(flags)`` open regions."""
+class SpAttenBody(KernelBody):
+    """A kernel body with named DRAM arguments and ``with refetch(flags)``
+    regions besides steps."""
 
     def __init__(self, target: T.Target, dram: Sequence[tuple[str, TensorType]]):
-        self.target = target
-        self.block = Block(arg_types=[MemRefType(t.element_type, t.get_shape())
-                                      for _, t in dram])
-        self.dram: dict[str, SSAValue] = {}
-        for (name, _), arg in zip(dram, self.block.args):
-            arg.name_hint = f"{name}_dram"
-            self.dram[name] = arg
-        self._current = self.block
-
-    def buffer(self, name: str, shape: Sequence[int], element: Attribute = f32) -> SSAValue:
-        alloc = memref.AllocOp([], [], MemRefType(element, list(shape)))
-        alloc.memref.name_hint = name
-        self._current.add_op(alloc)
-        return alloc.memref
-
-    def emit(self, cls: type[A.InstructionOp], operands: Sequence[SSAValue | None],
-             **props: bool | int | float | str) -> Operation:
-        properties: dict[str, Attribute] = {}
-        for key, value in props.items():
-            if isinstance(value, bool):
-                properties[key] = BoolAttr.from_bool(value)
-            elif isinstance(value, int):
-                properties[key] = IntegerAttr(value, 64)
-            elif isinstance(value, float):
-                properties[key] = FloatAttr(value, 64)
-            else:
-                properties[key] = StringAttr(value)
-        op = cls.build(operands=[o if o is not None else [] for o in operands],
-                       properties=properties)
-        op.properties["unit"] = StringAttr(self.target.unit_of(op.latency_kind))
-        self._current.add_op(op)
-        return op
-
-    @contextmanager
-    def _inside(self, op: Operation) -> Iterator[None]:
-        self._current.add_op(op)
-        outer, self._current = self._current, op.regions[0].block
-        try:
-            yield
-        finally:
-            self._current = outer
-
-    def step(self):
-        return self._inside(A.StepOp())
+        super().__init__(target, [t for _, t in dram], [name for name, _ in dram])
 
     def refetch(self, flags: SSAValue):
-        return self._inside(AS.RefetchOp(flags))
-
-    def region(self) -> Region:
-        return Region(self.block)
+        return self.inside(AS.RefetchOp(flags))
 
 
 def _elem(value: SSAValue) -> Attribute:

@@ -22,7 +22,6 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 
-import numpy as np
 from xdsl.ir import SSAValue
 
 from attn_ir.backends.hwmodel.program import Instr, Program
