@@ -10,6 +10,7 @@ the timing-only mode can be checked against it.
 
 from __future__ import annotations
 
+import sys
 from collections import Counter
 from typing import cast
 
@@ -96,8 +97,18 @@ class KernelExecution:
     def run(self) -> np.ndarray:
         per_lane = sum(int(np.prod(_shape(b))) for b in self.kernel.buffers())
         chunk = max(1, LANE_CHUNK_ELEMENTS // max(1, per_lane))
-        for start in range(0, len(self.lanes), chunk):
-            self._run_chunk(np.arange(start, min(len(self.lanes), start + chunk)))
+        total = len(self.lanes)
+        # A progress bar on stderr for long runs, when it is a terminal.
+        progress = sys.stderr.isatty() and total > chunk
+        for start in range(0, total, chunk):
+            self._run_chunk(np.arange(start, min(total, start + chunk)))
+            if progress:
+                done = min(total, start + chunk)
+                bar = "#" * (30 * done // total)
+                sys.stderr.write(f"\rhwmodel [{bar:30s}] {done}/{total} lanes")
+                sys.stderr.flush()
+        if progress:
+            sys.stderr.write("\r" + " " * 60 + "\r")
         return self.out.astype(self.q.dtype)
 
     def _run_chunk(self, lanes: np.ndarray) -> None:

@@ -161,3 +161,19 @@ def test_footprint_does_not_grow_with_sequence_length():
     assert footprints[0] == footprints[1]
     assert footprints[0]["q"] == 64 * 64 * 4
     assert footprints[0]["state"] == 64 * (2 + 64) * 4
+
+
+def test_pipeline_runs_on_every_preset():
+    """decompose, fuse to one pass and tile: every preset at its published
+    size compiles, and every static attention becomes a tile.attention."""
+    from attn_ir.presets import PRESETS, build_module, get_preset
+
+    spec = "attn-decompose,attn-fuse{passes=1},attn-tile{q=64 k=64}"
+    for name in PRESETS:
+        module = build_module(get_preset(name))
+        static = sum(isinstance(op, AttentionOp) for op in module.walk())
+        result = process(print_module(module), name, parse_pipeline(spec))
+        assert result.ok, (name, [str(d) for d in result.diagnostics])
+        tiled = sum(isinstance(op, TiledAttentionOp) for op in result.module.walk())
+        assert not any(isinstance(op, AttentionOp) for op in result.module.walk()), name
+        assert tiled == static, name
