@@ -16,7 +16,7 @@ from typing import Any, cast
 
 import numpy as np
 from xdsl.dialects import func
-from xdsl.dialects.builtin import ModuleOp, TensorType
+from xdsl.dialects.builtin import Float16Type, Float32Type, Float64Type, ModuleOp, TensorType
 from xdsl.interpreter import Interpreter, InterpreterFunctions, impl, register_impls
 from xdsl.interpreters.func import FuncFunctions
 
@@ -28,7 +28,15 @@ CASCADE_SCORE_LIMIT = 1 << 26
 """Largest B*H*Nq*Nk a cascade-level score tensor may have here."""
 
 
+DECLARED_DTYPES = {Float16Type: np.float16, Float32Type: np.float32, Float64Type: np.float64}
+"""NumPy dtypes of the element types results are returned in (bf16 has none:
+its results stay f32)."""
+
+
 def _dtype(value_type) -> np.dtype:
+    """The dtype an op computes a tensor of ``value_type`` in: f16 and bf16
+    tensors are computed in f32 (``run_function`` rounds the results to the
+    declared element type)."""
     width = cast(TensorType, value_type).element_type.bitwidth
     return np.dtype({16: np.float32, 32: np.float32, 64: np.float64}[width])
 
@@ -239,8 +247,18 @@ def make_interpreter(module: ModuleOp, *extra: InterpreterFunctions) -> Interpre
 
 
 def run_function(module: ModuleOp, name: str, *args: Any) -> tuple[np.ndarray, ...]:
-    """Run ``func.func @name`` of ``module`` on NumPy arrays."""
-    return tuple(make_interpreter(module).call_op(name, args))
+    """Run ``func.func @name`` of ``module`` on NumPy arrays; floating-point
+    results come back in their declared element type."""
+    results = make_interpreter(module).call_op(name, args)
+    fn = next(op for op in module.ops if isinstance(op, func.FuncOp) and op.sym_name.data == name)
+    return tuple(_as_declared(r, t) for r, t in zip(results, fn.function_type.outputs))
+
+
+def _as_declared(value: Any, value_type) -> Any:
+    if not isinstance(value, np.ndarray) or not isinstance(value_type, TensorType):
+        return value
+    dtype = DECLARED_DTYPES.get(type(value_type.element_type))
+    return value if dtype is None else value.astype(dtype, copy=False)
 
 
 def first_function(module: ModuleOp) -> func.FuncOp:

@@ -3,6 +3,7 @@ the other tools and the Python API."""
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from io import StringIO
@@ -30,6 +31,13 @@ class PipelineError(ValueError):
 
 
 def available_passes() -> dict[str, Callable[[], type[ModulePass]]]:
+    """Every pass of every installed xDSL universe (read once: scanning the
+    entry points costs milliseconds per call)."""
+    return dict(_all_passes())
+
+
+@functools.cache
+def _all_passes() -> dict[str, Callable[[], type[ModulePass]]]:
     from xdsl.universe import Universe
 
     return dict(Universe.get_multiverse().all_passes)
