@@ -78,6 +78,11 @@ def print_module(module: ModuleOp, generic: bool = False) -> str:
     return out.getvalue()
 
 
+def _no_ops(text: str) -> bool:
+    return all(not line.strip() or line.lstrip().startswith("//")
+               for line in text.splitlines())
+
+
 def process(text: str, name: str, pipeline: PassPipeline | None = None,
             line_offset: int = 0, allow_unregistered: bool = False,
             print_after_each: bool = False, generic: bool = False) -> ChunkResult:
@@ -86,7 +91,9 @@ def process(text: str, name: str, pipeline: PassPipeline | None = None,
                             line_offset=line_offset)
     engine = DiagnosticEngine(parser.op_spans)
     try:
-        module = parser.parse_module()
+        # Like mlir-opt, input without ops (blank, or only comments) is an
+        # empty module, not a parse error.
+        module = ModuleOp([]) if _no_ops(text) else parser.parse_module()
     except ParseError as e:
         return ChunkResult(None, [from_parse_error(e, line_offset)])
     result = ChunkResult(module, engine.diagnostics)
