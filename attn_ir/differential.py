@@ -18,7 +18,7 @@ reference by more than ``tolerance(case)``, or that fails outright.
 ``cases()`` is a hypothesis strategy over valid cases: a target is drawn
 only for patterns it schedules (SALO: one sliding window plus at most its
 global PE rows' worth of global tokens, no mask; FLAT: no mask operand;
-FuseMax: anything).  A failing case is written with ``save(case, dir)`` as
+ViTCoD: self-attention, Nq = Nk; FuseMax and SpAtten: anything).  A failing case is written with ``save(case, dir)`` as
 an IR file whose header comment holds what the IR does not (seed, pipeline,
 target), and ``load(path)`` reads it back, so the test suite replays every
 saved case (``test/regressions/``).
@@ -149,8 +149,9 @@ def tolerance(case: Case, inputs: list[np.ndarray], target: str | None = None) -
     return (TOLERANCE[case.dtype] + 2 * logit_error + 4 * exp_bound) * v_max
 
 
-def target_takes(target: str, pattern: P.Pattern) -> bool:
-    """Whether ``target``'s schedule takes ``pattern`` (see the module doc)."""
+def target_takes(target: str, pattern: P.Pattern, nq: int, nk: int) -> bool:
+    """Whether ``target``'s schedule takes ``pattern`` on [nq, nk] (see the
+    module doc)."""
     from attn_ir import targets as T
     from attn_ir.passes.accel_schedule_salo import window_and_globals
 
@@ -160,10 +161,12 @@ def target_takes(target: str, pattern: P.Pattern) -> bool:
         return found is not None and len(found[1]) <= max(t.global_rows, t.global_cols)
     if target == "flat":
         return not pattern.uses_mask
-    return target == "fusemax"
+    if target == "vitcod":
+        return nq == nk
+    return target in ("fusemax", "spatten")
 
 
-TARGETS = ("salo", "fusemax", "flat")
+TARGETS = ("salo", "fusemax", "flat", "spatten", "vitcod")
 
 
 def check(case: Case) -> Result:
@@ -342,7 +345,7 @@ def cases(targets: tuple[str, ...] = TARGETS):
             pattern.validate(nq, nk, heads)
         except P.PatternError:
             assume(False)
-        usable = [t for t in targets if target_takes(t, pattern)]
+        usable = [t for t in targets if target_takes(t, pattern, nq, nk)]
         return Case(
             pattern, batch=draw(st.integers(1, 2)), heads=heads, nq=nq, nk=nk,
             head_dim=draw(st.sampled_from([1, 4, 8, 16])),

@@ -60,6 +60,7 @@ from attn_ir.dialects.attn import PatternAttr
 from attn_ir.dialects.polarization import PartialAttentionOp, PermuteKeysOp, SoftmaxMergeOp
 from attn_ir.dialects.qk_autoencoder import QKDecodeOp
 from attn_ir.dialects.tile import tile_tables
+from attn_ir.diagnostics import OpError
 from attn_ir.passes.accel_kernel_builder import KernelBody, buffer_bytes, check_buffers
 from attn_ir.patterns.polarization import PolarPart, polarize_heads
 
@@ -244,7 +245,12 @@ class LowerPolarizedAttention(RewritePattern):
         found = recognise(op)
         if found is None or op.lse.uses:
             return
-        heads = cast(TensorType, op.output.type).get_shape()[1]
+        _, heads, nq, _ = cast(TensorType, op.output.type).get_shape()
+        nk = cast(TensorType, found.permutes[0].input.type).get_shape()[2]
+        if nq != nk:
+            # ViTCoD loads the Q, K and V rows of one token together.
+            raise OpError(op, "ViTCoD schedules self-attention: the query and key "
+                              f"lengths must be equal, got {nq} and {nk}")
         for group in [g for g in range(heads, 0, -1) if heads % g == 0]:
             kernel, replaced = polarized_kernel(found, self.target, group)
             if sum(buffer_bytes(kernel).values()) <= self.target.target.buffer_bytes:

@@ -130,3 +130,17 @@ func.func @too_big(%q: tensor<1x2x420x64xf32>, %k: tensor<1x2x420x64xf32>, %v: t
   %o, %l = attn.softmax_merge %od, %ld, %os, %ls : (tensor<1x2x420x64xf32>, tensor<1x2x420xf32>, tensor<1x2x420x64xf32>, tensor<1x2x420xf32>) -> (tensor<1x2x420x64xf32>, tensor<1x2x420xf32>)
   func.return %o : tensor<1x2x420x64xf32>
 }
+
+// -----
+
+// ViTCoD streams one token's Q, K and V rows per step: cross-attention
+// (Nq != Nk) has no schedule on it.
+func.func @cross(%q: tensor<1x1x2x4xf32>, %k: tensor<1x1x3x4xf32>, %v: tensor<1x1x3x4xf32>) -> tensor<1x1x2x4xf32> {
+  %kp = attn.permute_keys %k by #attn.polar_part<source = #attn.dense, threshold = 50, part = "all"> {queries = 2 : i64} : tensor<1x1x3x4xf32> -> tensor<1x1x3x4xf32>
+  %vp = attn.permute_keys %v by #attn.polar_part<source = #attn.dense, threshold = 50, part = "all"> {queries = 2 : i64} : tensor<1x1x3x4xf32> -> tensor<1x1x3x4xf32>
+  %od, %ld = attn.partial_attention %q, %kp, %vp pattern #attn.polar_part<source = #attn.dense, threshold = 50, part = "dense"> {format = "dense"} : (tensor<1x1x2x4xf32>, tensor<1x1x3x4xf32>, tensor<1x1x3x4xf32>) -> (tensor<1x1x2x4xf32>, tensor<1x1x2xf32>)
+  %os, %ls = attn.partial_attention %q, %kp, %vp pattern #attn.polar_part<source = #attn.dense, threshold = 50, part = "sparse"> {format = "coo"} : (tensor<1x1x2x4xf32>, tensor<1x1x3x4xf32>, tensor<1x1x3x4xf32>) -> (tensor<1x1x2x4xf32>, tensor<1x1x2xf32>)
+  // expected-error @+1 {{convert-polarized-to-accel: ViTCoD schedules self-attention: the query and key lengths must be equal, got 2 and 3}}
+  %o, %l = attn.softmax_merge %od, %ld, %os, %ls : (tensor<1x1x2x4xf32>, tensor<1x1x2xf32>, tensor<1x1x2x4xf32>, tensor<1x1x2xf32>) -> (tensor<1x1x2x4xf32>, tensor<1x1x2xf32>)
+  func.return %o : tensor<1x1x2x4xf32>
+}
