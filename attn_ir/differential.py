@@ -8,7 +8,7 @@ accelerator target.  ``check(case)`` runs the float64 reference and then
 * the interpreter on every executable level: ``attn.attention``, after
   ``attn-decompose``, after ``attn-fuse{passes=2}`` and ``{passes=1}``, and
   after ``attn-tile``;
-* the NumPy backend on the tiled level;
+* the NumPy backend on the tiled level, and on the cascade levels;
 * the hardware model (functional) on the target's default pipeline, when the
   case names a target that takes the pattern;
 
@@ -166,6 +166,10 @@ def target_takes(target: str, pattern: P.Pattern, nq: int, nk: int) -> bool:
     return target in ("fusemax", "spatten")
 
 
+NUMPY_LEVELS = ("decompose", "fuse2", "fuse1", "tile")
+"""Levels the NumPy backend emits (the tiled one is its real input; the
+others are for debugging)."""
+
 TARGETS = ("salo", "fusemax", "flat", "spatten", "vitcod")
 
 
@@ -210,8 +214,9 @@ def check(case: Case) -> Result:
     for name, spec in levels.items():
         compare(f"interpreter:{name}",
                 lambda spec=spec: run_function(lowered(spec), "f", *inputs)[0])
-    compare("numpy", lambda: load_module(emit_module(lowered(levels["tile"])))
-            .FUNCTIONS["f"](*inputs))
+    for name in NUMPY_LEVELS:
+        compare(f"numpy:{name}", lambda spec=levels[name]: load_module(
+            emit_module(lowered(spec))).FUNCTIONS["f"](*inputs))
     if case.target is not None:
         spec = T.get_target(case.target).default_pipeline()
         compare(f"hwmodel:{case.target}",
