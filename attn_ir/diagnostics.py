@@ -71,6 +71,14 @@ class LocatingParser(Parser):
             # xDSL checks some constraints (e.g. operand types of a declarative
             # assembly format) while parsing: report them at the op.
             raise ParseError(span, verification_message(e)) from None
+        except ParseError:
+            raise
+        except (ValueError, TypeError, IndexError, KeyError, OverflowError,
+                NotImplementedError, MemoryError) as e:
+            # xDSL's attribute and type parsers fail this way on extreme
+            # input (an i4294967297, a 400-digit integer): still a diagnostic.
+            raise ParseError(span, f"cannot parse this operation: {str(e) or type(e).__name__}"
+                             ) from None
         self.op_spans[op] = Span(span.start, span.end, span.input, self.line_offset)
         return op
 
@@ -112,6 +120,11 @@ def collecting(engine: DiagnosticEngine):
         yield engine
     finally:
         _ENGINE.reset(token)
+
+
+class InputError(ValueError):
+    """Run-time input data a computation cannot take (e.g. a token index out
+    of range): the user's error, reported in one line by the tools."""
 
 
 class OpError(DiagnosticException):

@@ -39,6 +39,7 @@ from __future__ import annotations
 import numpy as np
 
 from attn_ir import reference
+from attn_ir.diagnostics import InputError
 
 SKIPPED, PARTIAL, FULL = 0, 1, 2
 """Run-time classes of a (query tile, key tile) pair (``tile_classes``)."""
@@ -111,7 +112,7 @@ def sort_by_bucket(bucket: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 def _check_index(index: np.ndarray, n: int, what: str) -> np.ndarray:
     index = np.asarray(index).astype(np.int64)
     if index.size and (index.min() < -1 or index.max() >= n):
-        raise ValueError(f"{what}: token indices must lie in -1 .. {n - 1} (-1 is padding), "
+        raise InputError(f"{what}: token indices must lie in -1 .. {n - 1} (-1 is padding), "
                          f"got {index.min()} .. {index.max()}")
     return index
 

@@ -128,17 +128,28 @@ def get_backend(name: str, **options) -> Backend:
 
 
 def select_function(module: ModuleOp, name: str | None = None) -> func.FuncOp:
-    """The function called ``name``, or the module's first one."""
+    """The function called ``name``, or the module's first one (a body of
+    one block: backends run straight-line functions)."""
     funcs = [op for op in module.ops if isinstance(op, func.FuncOp)]
     if name is None:
         if not funcs:
             raise BackendError("the module has no func.func")
-        return funcs[0]
+        return _single_block(funcs[0])
     for op in funcs:
         if op.sym_name.data == name:
-            return op
+            return _single_block(op)
     raise BackendError(f"no function @{name}; the module has "
                        + (", ".join("@" + f.sym_name.data for f in funcs) or "none"))
+
+
+def _single_block(fn: func.FuncOp) -> func.FuncOp:
+    if not fn.body.blocks:
+        raise BackendError(f"function @{fn.sym_name.data} is a declaration (no body) and "
+                           "cannot be run")
+    if len(fn.body.blocks) != 1:
+        raise BackendError(f"function @{fn.sym_name.data} has {len(fn.body.blocks)} blocks; "
+                           "backends run functions of one block")
+    return fn
 
 
 def argument_names(fn: func.FuncOp) -> list[str]:

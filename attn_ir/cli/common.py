@@ -12,6 +12,8 @@ from functools import wraps
 
 import click
 
+from attn_ir.diagnostics import InputError
+
 
 class UserError(Exception):
     """An error in the user's input: reported in one line, exit code 1."""
@@ -77,7 +79,7 @@ def user_errors(tool: str) -> Callable:
         def run(*args, **kwargs):
             try:
                 return fn(*args, **kwargs)
-            except UserError as e:
+            except (UserError, InputError) as e:
                 click.echo(f"{tool}: error: {e}", err=True)
                 sys.exit(1)
             except (click.exceptions.Exit, click.exceptions.Abort, SystemExit):

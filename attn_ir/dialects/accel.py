@@ -73,6 +73,7 @@ from xdsl.printer import Printer
 from xdsl.traits import NoTerminator
 from xdsl.utils.exceptions import VerifyException
 
+from attn_ir import patterns as P
 from attn_ir import targets as T
 from attn_ir.dialects.attn import PatternAttr
 from attn_ir.dialects.tile import TileTableAttr
@@ -340,6 +341,10 @@ class KernelOp(IRDLOperation):
                 self.lane_heads.value.data <= 0 or h % self.lane_heads.value.data):
             raise VerifyException(f"'{self.name}' lane_heads must divide the {h} heads, got "
                                   f"{self.lane_heads.value.data}")
+        try:
+            self.pattern.pattern.validate(nq, nk, h)
+        except P.PatternError as e:
+            raise VerifyException(f"'{self.name}' {e}") from None
         it = self.iteration
         if isinstance(it, BlocksAttr):
             if it.q.data <= 0 or it.k.data <= 0:

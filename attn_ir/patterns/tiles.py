@@ -241,7 +241,8 @@ class Tiles(Pattern):
         if ptr[0] != 0 or ptr[-1] != runs or (np.diff(ptr) < 0).any():
             raise PatternError(f"{name}: ptr must rise from 0 to the number of runs ({runs})")
         start, count = np.asarray(self.start, np.int64), np.asarray(self.count, np.int64)
-        if runs and ((count <= 0).any() or (start < 0).any() or (start + count > nkt).any()):
+        # start > nkt - count, not start + count > nkt: the sum may overflow int64.
+        if runs and ((count <= 0).any() or (start < 0).any() or (start > nkt - count).any()):
             raise PatternError(f"{name}: every run must cover 1 or more of the {nkt} key tiles")
         row_of_run = np.repeat(np.arange(rows), np.diff(ptr))
         same_row = row_of_run[1:] == row_of_run[:-1]

@@ -24,6 +24,7 @@ from xdsl.dialects.builtin import ModuleOp
 from attn_ir.backends.numpy.emitter import EmitOptions, emit_module, load_module
 from attn_ir.backends.registry import (
     Backend,
+    BackendError,
     RunReport,
     check_inputs,
     register_backend,
@@ -123,7 +124,10 @@ class NumpyBackend(Backend):
         t1 = time.perf_counter()
         loaded = load_module(source)
         t2 = time.perf_counter()
-        result = self.runner(loaded.FUNCTIONS[fn.sym_name.data], *arrays)
+        try:
+            result = self.runner(loaded.FUNCTIONS[fn.sym_name.data], *arrays)
+        except loaded.InputError as e:
+            raise BackendError(f"@{fn.sym_name.data}: {e}") from None
         t3 = time.perf_counter()
         outputs = [] if result is None else list(result) if isinstance(result, tuple) \
             else [result]

@@ -35,6 +35,8 @@ How ``tile.indexed_attention`` runs (``_sf_indexed_attention``):
 
 import numpy as np
 
+from attn_ir.backends.numpy.runtime_common import InputError
+
 # --- EMITTED BELOW ---
 
 _SF_SKIPPED, _SF_PARTIAL, _SF_FULL = 0, 1, 2
@@ -60,7 +62,7 @@ _SF_SAFE_SUM = {np.dtype(np.float32): (1e-20, 1e30), np.dtype(np.float64): (1e-2
 def _sf_check_index(index, n, what):
     index = np.asarray(index)
     if index.size and (int(index.min()) < -1 or int(index.max()) >= n):
-        raise ValueError(f"{what}: token indices must lie in -1 .. {n - 1} (-1 is padding)")
+        raise InputError(f"{what}: token indices must lie in -1 .. {n - 1} (-1 is padding)")
     return index.astype(np.intp)
 
 

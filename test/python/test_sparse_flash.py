@@ -20,7 +20,8 @@ from attn_ir.interpreter import first_function, run_function
 from attn_ir.pipeline import parse_pipeline, print_module, process
 
 RUNTIME: dict = {}
-exec("import numpy as np\n" + runtime_source("sparse_flash"), RUNTIME)  # noqa: S102
+exec("import numpy as np\n" + runtime_source("common") + runtime_source("sparse_flash"),  # noqa: S102
+     RUNTIME)
 
 
 def naive(q, k, v, attends, scale):
