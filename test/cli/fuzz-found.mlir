@@ -1,0 +1,37 @@
+// Inputs that crashed a tool under bench/fuzz.py, now one diagnostic each.
+// RUN: attn-opt %s --split-input-file --verify-diagnostics
+// RUN: not attn-run %S/Inputs/declaration.mlir --backend numpy 2>&1 | filecheck %s --check-prefix=DECL
+// DECL: attn-run: error: function @decl is a declaration (no body) and cannot be run
+
+// An integer type xDSL cannot format, inside an attribute.
+func.func @wide(%q: tensor<1x1x8x4xf32>, %k: tensor<1x1x8x4xf32>, %v: tensor<1x1x8x4xf32>) -> tensor<1x1x8x4xf32> {
+  // expected-error @+1 {{cannot parse this operation: Format not implemented for i4294967297}}
+  %o = tile.attention %q, %k, %v pattern #attn.causal tables [#tile.table<ptr = array<i4294967297: 0, 1, 3>, start = array<i32: 0, 0, 1>, count = array<i32: 1, 1, 1>, full = array<i8: 0, 1, 0>>] {footprint_bytes = 256 : i64, block_q = 4 : i64, block_k = 4 : i64, scale = 5.000000e-01 : f64} : (tensor<1x1x8x4xf32>, tensor<1x1x8x4xf32>, tensor<1x1x8x4xf32>) -> tensor<1x1x8x4xf32>
+  func.return %o : tensor<1x1x8x4xf32>
+}
+
+// -----
+
+// A run whose start + count overflows int64 is out of range, not valid.
+func.func @overflow(%q: tensor<1x2x8x4xf32>, %k: tensor<1x2x8x4xf32>, %v: tensor<1x2x8x4xf32>) -> tensor<1x2x8x4xf32> {
+  // expected-error @+1 {{#attn.tiles: every run must cover 1 or more of the 2 key tiles}}
+  %o = attn.attention %q, %k, %v pattern #attn.tiles<block = [4, 4], shape = [8, 8], ptr = [0, 1, 3], start = [0, 0, 9223372036854775807], count = [1, 1, 1], bitmap = [0, -1, 0], bitmaps = "8cef"> : (tensor<1x2x8x4xf32>, tensor<1x2x8x4xf32>, tensor<1x2x8x4xf32>) -> tensor<1x2x8x4xf32>
+  func.return %o : tensor<1x2x8x4xf32>
+}
+
+// -----
+
+// accel.kernel checks its pattern against its shapes (a zero block size
+// divided by zero in the schedules).
+func.func @kernel(%q: tensor<1x1x32x16xf32>, %k: tensor<1x1x32x16xf32>, %v: tensor<1x1x32x16xf32>) -> tensor<1x1x32x16xf32> {
+  // expected-error @+1 {{'accel.kernel' #attn.tiles: block sizes must be positive, got 0x0}}
+  %o = accel.kernel %q, %k, %v target #accel.target<"salo"> iteration #accel.band<rows = 32, cols = 32, parts = 1, left = 4, right = 4, dilation = [1], globals = []> pattern #attn.tiles<block = [0, 0], shape = [4, 4], ptr = [0], start = [], count = [], bitmap = []> {scale = 0.25 : f64, schedule = "salo", pipeline = true, double_buffer = false} : (tensor<1x1x32x16xf32>, tensor<1x1x32x16xf32>, tensor<1x1x32x16xf32>) -> tensor<1x1x32x16xf32> {
+  ^bb0(%qd: memref<1x1x32x16xf32>, %kd: memref<1x1x32x16xf32>, %vd: memref<1x1x32x16xf32>, %od: memref<1x1x32x16xf32>):
+    %kb = memref.alloc() : memref<63x16xf32>
+    accel.step {
+      accel.dma_load %kd, %kb {tile = "k", unit = "DMA"} : memref<1x1x32x16xf32>, memref<63x16xf32>
+    }
+  }
+  func.return %o : tensor<1x1x32x16xf32>
+}
+
