@@ -55,6 +55,10 @@ def from_parse_error(e: ParseError, line_offset: int = 0) -> Diagnostic:
     return _span_diagnostic("error", e.msg, Span(span.start, span.end, span.input, line_offset))
 
 
+MAX_INTEGER_WIDTH = (1 << 24) - 1
+"""MLIR's largest integer type width."""
+
+
 class LocatingParser(Parser):
     """xDSL's parser, remembering the span at which each operation starts."""
 
@@ -62,6 +66,16 @@ class LocatingParser(Parser):
         super().__init__(*args, **kwargs)
         self.op_spans: dict[Operation, Span] = {}
         self.line_offset = line_offset
+
+    def _parse_optional_integer_or_float_type(self):
+        # MLIR caps integer widths at 2^24 - 1; past that, xDSL's range checks
+        # compute 2^width and take minutes.
+        token = self._current_token
+        match = self._builtin_integer_type_regex.match(token.text)
+        if match is not None and int(match.group(1)) > MAX_INTEGER_WIDTH:
+            raise ParseError(token.span, f"integer type '{token.text}' is wider than "
+                                         f"{MAX_INTEGER_WIDTH} bits")
+        return super()._parse_optional_integer_or_float_type()
 
     def parse_operation(self) -> Operation:
         span = self._current_token.span
@@ -73,7 +87,7 @@ class LocatingParser(Parser):
             raise ParseError(span, verification_message(e)) from None
         except ParseError:
             raise
-        except (ValueError, TypeError, IndexError, KeyError, OverflowError,
+        except (ValueError, TypeError, IndexError, KeyError, ArithmeticError,
                 NotImplementedError, MemoryError) as e:
             # xDSL's attribute and type parsers fail this way on extreme
             # input (an i4294967297, a 400-digit integer): still a diagnostic.
@@ -123,8 +137,9 @@ def collecting(engine: DiagnosticEngine):
 
 
 class InputError(ValueError):
-    """Run-time input data a computation cannot take (e.g. a token index out
-    of range): the user's error, reported in one line by the tools."""
+    """Input a run cannot take: data such as a token index out of range, or
+    IR with an op that no engine implements.  The user's error, reported in
+    one line by the tools."""
 
 
 class OpError(DiagnosticException):

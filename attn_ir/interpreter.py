@@ -12,6 +12,8 @@ tiled level never holds more than one query tile's scores.
 
 from __future__ import annotations
 
+import re
+from collections.abc import Sequence
 from typing import Any, cast
 
 import numpy as np
@@ -19,9 +21,11 @@ from xdsl.dialects import func
 from xdsl.dialects.builtin import Float16Type, Float32Type, Float64Type, ModuleOp, TensorType
 from xdsl.interpreter import Interpreter, InterpreterFunctions, impl, register_impls
 from xdsl.interpreters.func import FuncFunctions
+from xdsl.utils.exceptions import InterpretationError
 
 from attn_ir import patterns as P
 from attn_ir import reference
+from attn_ir.diagnostics import InputError
 from attn_ir.dialects import attn, cascade, tile
 
 CASCADE_SCORE_LIMIT = 1 << 26
@@ -246,10 +250,23 @@ def make_interpreter(module: ModuleOp, *extra: InterpreterFunctions) -> Interpre
     return interpreter
 
 
+def call_function(interpreter: Interpreter, name: str, args: Sequence[Any]) -> tuple:
+    """``interpreter.call_op``, with an op that no registered implementation
+    runs reported as the user's error (``InputError``), not a crash."""
+    try:
+        return tuple(interpreter.call_op(name, tuple(args)))
+    except InterpretationError as e:
+        found = re.match(r"Could not find interpretation function for op (\S+)", str(e))
+        if found is None:
+            raise
+        raise InputError(f"'{found.group(1)}' cannot be run here: no engine implements it; "
+                         "lower it first or remove it") from None
+
+
 def run_function(module: ModuleOp, name: str, *args: Any) -> tuple[np.ndarray, ...]:
     """Run ``func.func @name`` of ``module`` on NumPy arrays; floating-point
     results come back in their declared element type."""
-    results = make_interpreter(module).call_op(name, args)
+    results = call_function(make_interpreter(module), name, args)
     fn = next(op for op in module.ops if isinstance(op, func.FuncOp) and op.sym_name.data == name)
     return tuple(_as_declared(r, t) for r, t in zip(results, fn.function_type.outputs))
 

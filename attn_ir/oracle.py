@@ -40,10 +40,10 @@ def reference_outputs(module: ModuleOp, function: str,
                       arrays: Sequence[np.ndarray]) -> list[np.ndarray]:
     """The results of ``func.func @function`` on ``arrays``, every
     attention op computed by the reference oracle."""
-    from attn_ir.interpreter import extension_functions
+    from attn_ir.interpreter import call_function, extension_functions
 
     interpreter = Interpreter(module)
     for functions in (FuncFunctions(), OracleFunctions(), CascadeFunctions(),
                       *extension_functions()):
         interpreter.register_implementations(functions)
-    return [np.asarray(x) for x in interpreter.call_op(function, tuple(arrays))]
+    return [np.asarray(x) for x in call_function(interpreter, function, arrays)]

@@ -217,6 +217,11 @@ def _to_attr(value) -> Attribute:
     raise TypeError(f"unexpected pattern parameter {value!r}")
 
 
+PARAMETER_LIMIT = 1 << 40
+"""Largest magnitude of an integer pattern parameter: far beyond any
+sequence, and small enough that index arithmetic stays in int64."""
+
+
 def _parse_value(parser: AttrParser, owner: str, key: str, item: str,
                  list_ok: bool = True, scalar_ok: bool = True):
     """A scalar or a ``[...]`` list of ``item`` ("int" or "pattern")."""
@@ -244,6 +249,9 @@ def _parse_scalar(parser: AttrParser, owner: str, key: str, item: str):
     if item == "int":
         value = parser.parse_optional_integer(allow_boolean=False, allow_negative=True)
         if value is not None:
+            if abs(value) > PARAMETER_LIMIT:
+                parser.raise_error(f"#{owner}: parameter '{key}' is {value}, out of range "
+                                   f"(at most 2^40 in magnitude)", pos, parser.pos)
             return value
     attr = parser.parse_attribute()
     if item == "pattern" and isinstance(attr, PatternAttr):

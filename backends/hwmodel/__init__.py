@@ -218,13 +218,13 @@ def _extensions() -> list:
 def run(module: ModuleOp, inputs: list[np.ndarray], function: str | None = None,
         record_trace: bool = False) -> tuple[tuple[np.ndarray, ...], Report]:
     """Execute the module's function on the hardware model."""
-    from attn_ir.interpreter import first_function, make_interpreter
+    from attn_ir.interpreter import call_function, first_function, make_interpreter
 
     name = function or first_function(module).sym_name.data
     hw = HardwareModelFunctions(record_trace)
     extra = [ext.hardware_functions(hw.reports, record_trace) for ext in _extensions()]
     interpreter = make_interpreter(module, hw, *extra)
-    outputs = tuple(interpreter.call_op(name, tuple(inputs)))
+    outputs = call_function(interpreter, name, inputs)
     return outputs, Report(hw.reports)
 
 
