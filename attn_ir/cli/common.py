@@ -63,9 +63,11 @@ def write_output(path: str | None, text: str | bytes) -> None:
         os.umask(umask)
         os.chmod(tmp, 0o666 & ~umask)
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as e:
         if os.path.exists(tmp):
             os.unlink(tmp)
+        if isinstance(e, OSError):
+            fail(f"cannot write '{path}': {e.strerror or e}")
         raise
 
 

@@ -325,9 +325,10 @@ class KernelExecution:
         acc, total = self.buf(op.acc), self.buf(op.total)
         l_old, l_tile = total[active], self.buf(op.tile_sum)[active]
         l_new = l_old + l_tile
-        safe = np.where(l_new > 0, l_new, 1.0)[..., None]
+        # "!= 0", not "> 0": a NaN sum (from NaN inputs) must reach the output.
+        safe = np.where(l_new != 0, l_new, 1.0)[..., None]
         acc[active] = np.where(
-            (l_new > 0)[..., None],
+            (l_new != 0)[..., None],
             (l_old[..., None] * acc[active] + l_tile[..., None] * self.buf(op.tile_out)[active]) / safe,
             acc[active])
         total[active] = l_new
@@ -335,8 +336,8 @@ class KernelExecution:
     def _normalize(self, op: A.NormalizeOp, lanes, active, step):
         data = self.buf(op.data)
         total = self.buf(op.total)[active]
-        denom = np.where(total > 0, total, 1.0)[..., None]
-        data[active] = np.where((total > 0)[..., None], data[active] / denom, 0.0)
+        denom = np.where(total != 0, total, 1.0)[..., None]
+        data[active] = np.where((total != 0)[..., None], data[active] / denom, 0.0)
 
     def _global_rows(self, op: A.GlobalRowsOp, lanes, active, step):
         """Global queries attend every key: exact softmax over all keys."""
