@@ -229,12 +229,13 @@ def check(case: Case, inputs: list[np.ndarray] | None = None) -> Result:
 
 def _max_error(out: np.ndarray, expected: np.ndarray) -> float:
     """Largest |out - expected|; NaN where exactly one of them is NaN is
-    infinitely wrong, NaN in both agrees."""
+    infinitely wrong, NaN in both (or the same infinity) agrees."""
     out = out.astype(np.float64)
     nan_out, nan_ref = np.isnan(out), np.isnan(expected)
     if (nan_out != nan_ref).any():
         return float("inf")
-    diff = np.abs(np.where(nan_ref, 0.0, out - expected))
+    with np.errstate(invalid="ignore"):  # inf - inf where both are inf
+        diff = np.abs(np.where(nan_ref | (out == expected), 0.0, out - expected))
     return float(diff.max(initial=0.0))
 
 

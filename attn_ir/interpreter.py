@@ -139,13 +139,14 @@ class CascadeFunctions(InterpreterFunctions):
         p, v = args
         v = v.astype(p.dtype)
         if p.ndim == 4:
-            return (p @ v,)
+            return (reference.weighted_values(p, v),)
         m1, m0 = p.shape[3], p.shape[4]
         padded = np.zeros((*v.shape[:2], m1 * m0, v.shape[3]), p.dtype)
         padded[:, :, : v.shape[2]] = v
-        chunks = padded.reshape(*v.shape[:2], 1, m1, m0, v.shape[3])
-        return (np.einsum("bhpcm,bhpcmf->bhpcf", p, np.broadcast_to(
-            chunks, (*p.shape[:3], m1, m0, v.shape[3]))),)
+        chunks = padded.reshape(*v.shape[:2], m1, m0, v.shape[3])
+        # [B,H,Nq,M1,M0] x [B,H,M1,M0,Dv] -> [B,H,Nq,M1,Dv], chunk by chunk.
+        return (reference.weighted_values(p.transpose(0, 1, 3, 2, 4), chunks)
+                .transpose(0, 1, 3, 2, 4),)
 
     @impl(cascade.RunningMaxOp)
     def run_running_max(self, interpreter, op, args):
@@ -216,7 +217,8 @@ def tiled_attention(q, k, v, pattern: P.Pattern, table: tile.TileTableAttr, bq: 
             factor = _exp_shifted(run_max, new_max)
             p = _exp_shifted(s, new_max[..., None])
             run_sum = run_sum * factor + p.sum(axis=-1)
-            acc = acc * factor[..., None] + p @ v[:, :, cols].astype(dtype)
+            acc = acc * factor[..., None] + reference.weighted_values(
+                p, v[:, :, cols].astype(dtype))
             run_max = new_max
         out[:, :, rows] = _divide(acc, run_sum[..., None])
     return out

@@ -92,6 +92,24 @@ def _row_chunks(pattern: Pattern, nq: int, nk: int, head: int, prune: bool):
     return chunks
 
 
+def weighted_values(p: np.ndarray, v: np.ndarray) -> np.ndarray:
+    """``p @ v`` (p [..., rows, keys], v [..., keys, Dv]) where a non-finite
+    value reaches only the rows that weigh its key (p != 0), as in the
+    definition: a plain matmul would spread it through 0 * NaN to every row.
+    Engines that multiply whole tiles use this; it costs one finiteness
+    check unless some value is non-finite."""
+    bad = ~np.isfinite(v)
+    if not bad.any():
+        return p @ v
+    out = p @ np.where(bad, 0, v)
+    *lead, j = np.nonzero(bad.any(axis=-1))
+    for n in range(len(j)):
+        at = tuple(int(x[n]) for x in lead)
+        weighs = p[at][:, j[n]] != 0
+        out[at][weighs] += np.where(bad[at][j[n]], v[at][j[n]], 0)
+    return out
+
+
 def _rows(q: np.ndarray, k: np.ndarray, v: np.ndarray, allowed: np.ndarray,
           scale: float) -> np.ndarray:
     """Softmax attention of a block of query rows over the given key columns."""

@@ -21,6 +21,7 @@ from xdsl.ir import Operation, SSAValue
 
 from attn_ir import patterns as P
 from attn_ir import targets as T
+from attn_ir.reference import weighted_values
 from attn_ir.dialects import accel as A
 from attn_ir.backends.hwmodel.lanes import Lanes, kernel_lanes
 
@@ -302,18 +303,18 @@ class KernelExecution:
         out = self.buf(op.out)
         if op.sliced is not None and op.sliced.value.data:
             width = v.shape[1]
-            out[active] += p[:, :, step * width:(step + 1) * width] @ v
+            out[active] += weighted_values(p[:, :, step * width:(step + 1) * width], v)
         elif self.lanes.band is not None:
             rows, cols = p.shape[1], self.lanes.cols
             r_idx, c_idx = np.indices((rows, cols))
             banded = np.zeros((len(p), rows, rows + cols - 1), p.dtype)
             banded[:, r_idx, r_idx + c_idx] = p[:, :, :cols]
-            o = banded @ v[:, : rows + cols - 1]
+            o = weighted_values(banded, v[:, : rows + cols - 1])
             if len(self.globals):
-                o = o + p[:, :, cols:] @ v[:, rows + cols - 1:]
+                o = o + weighted_values(p[:, :, cols:], v[:, rows + cols - 1:])
             out[active] = o
         else:
-            out[active] = p @ v
+            out[active] = weighted_values(p, v)
 
     def _accumulate(self, op: A.AccumulateOp, lanes, active, step):
         f = self.buf(op.factor)[active]

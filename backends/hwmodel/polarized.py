@@ -25,6 +25,7 @@ from xdsl.dialects.builtin import MemRefType
 from xdsl.interpreter import InterpreterFunctions, register_impls
 
 from attn_ir import targets as T
+from attn_ir.reference import weighted_values
 from attn_ir.backends.hwmodel.executor import INSTRUCTION_HANDLERS, KernelExecution
 from attn_ir.backends.hwmodel.program import INSTRUCTION_COSTS, Instr
 from attn_ir.dialects import accel as A
@@ -210,7 +211,8 @@ def _dense_spmm(ex: KernelExecution, op: V.DenseSpmmOp, lanes, active, step):
     for sel, split in _groups(ex, op, lanes):
         for h, s in enumerate(split):
             if s.dense:
-                out[sel, h] = p[sel, h, :, : s.dense] @ v[sel, h][:, s.dense_tokens]
+                out[sel, h] = weighted_values(p[sel, h, :, : s.dense],
+                                              v[sel, h][:, s.dense_tokens])
     ex.buf(op.out)[active] = out
 
 

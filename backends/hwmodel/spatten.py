@@ -35,6 +35,7 @@ from xdsl.ir import Operation, SSAValue
 from attn_ir import patterns as P
 from attn_ir import spatten as S
 from attn_ir import targets as T
+from attn_ir.reference import weighted_values
 from attn_ir.backends.hwmodel import KernelReport, _energy
 from attn_ir.backends.hwmodel.executor import exp_function
 from attn_ir.backends.hwmodel.program import INSTRUCTION_COSTS, Instr, _instr
@@ -377,9 +378,9 @@ class SpAttenExecution:
         p, v = self.buf(op.p)[active], self.buf(op.v)[active]
         out = self.buf(op.out)
         if op.sliced is not None and op.sliced.value.data:
-            out[active] += p[:, :, self._step_slice(step, v.shape[1])] @ v
+            out[active] += weighted_values(p[:, :, self._step_slice(step, v.shape[1])], v)
         else:
-            out[active] = p @ v
+            out[active] = weighted_values(p, v)
 
     def _fill(self, op: A.FillOp, active, step):
         self.buf(op.dest)[active] = op.value.value.data

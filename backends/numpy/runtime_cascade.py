@@ -51,16 +51,32 @@ def _divide(numerator, denominator):
         numerator.dtype)
 
 
+def _weighted_values(p, v):
+    """``p @ v`` where a non-finite value reaches only the rows that weigh
+    its key (restates ``attn_ir.reference.weighted_values``)."""
+    bad = ~np.isfinite(v)
+    if not bad.any():
+        return p @ v
+    out = p @ np.where(bad, 0, v)
+    *lead, j = np.nonzero(bad.any(axis=-1))
+    for n in range(len(j)):
+        at = tuple(int(x[n]) for x in lead)
+        weighs = p[at][:, j[n]] != 0
+        out[at][weighs] += np.where(bad[at][j[n]], v[at][j[n]], 0)
+    return out
+
+
 def _cascade_av(p, v):
     """AV = P V over the keys; split P [B,H,Nq,M1,M0] gives [B,H,Nq,M1,Dv]."""
     v = v.astype(p.dtype)
     if p.ndim == 4:
-        return p @ v
+        return _weighted_values(p, v)
     m1, m0 = p.shape[3], p.shape[4]
     padded = np.zeros((v.shape[0], v.shape[1], m1 * m0, v.shape[3]), p.dtype)
     padded[:, :, : v.shape[2]] = v
     chunks = padded.reshape(v.shape[0], v.shape[1], m1, m0, v.shape[3])
-    return np.einsum("bhpcm,bhcmf->bhpcf", p, chunks)
+    # [B,H,Nq,M1,M0] x [B,H,M1,M0,Dv] -> [B,H,Nq,M1,Dv], chunk by chunk.
+    return _weighted_values(p.transpose(0, 1, 3, 2, 4), chunks).transpose(0, 1, 3, 2, 4)
 
 
 def _rescale(running_max):

@@ -316,6 +316,14 @@ def _tiled_attention(q, k, v, mask, schedules, scale, state_dtype, out_dtype,
     v [B,H,Nk,Dv] (and the mask operand's data, or None); ``schedules`` holds
     one schedule for all heads, or one per head.  Returns [B,H,Nq,Dv] in
     ``out_dtype``."""
+    bad = ~np.isfinite(v)
+    if bad.any():
+        # A tile's matmul would spread a non-finite value to every row of the
+        # tile (0 x NaN); like the reference, it reaches only the rows that
+        # attend its key.
+        out = _tiled_attention(q, k, np.where(bad, 0, v), mask, schedules, scale,
+                               state_dtype, np.float64, parallel_map)
+        return _add_nonfinite_values(out, v, bad, schedules, mask).astype(out_dtype)
     state_dtype = np.dtype(state_dtype)
     b, h, nq, _ = q.shape
     nk, dv = k.shape[2], v.shape[3]
@@ -342,6 +350,21 @@ def _tiled_attention(q, k, v, mask, schedules, scale, state_dtype, out_dtype,
         pass
     result = out if nq == nq_pad else out[:, :nq]
     return result.reshape(b, h, nq, dv).astype(out_dtype, copy=False)
+
+
+def _add_nonfinite_values(out, v, bad, schedules, mask):
+    """``out`` (computed with the non-finite entries of ``v`` as 0) plus
+    each non-finite entry of ``v`` in the rows that attend its key: inf
+    stays inf, opposite infinities or NaN give NaN, as in p * v."""
+    nq = out.shape[2]
+    rows = np.arange(nq)
+    masks = None if mask is None else np.asarray(mask, bool)
+    for bb, hh, j in zip(*np.nonzero(bad.any(axis=3))):
+        schedule = schedules[0] if len(schedules) == 1 else schedules[hh]
+        m = None if masks is None else masks[bb % masks.shape[0], hh % masks.shape[1]]
+        attends = np.broadcast_to(schedule["attends"](rows, j, hh, m), (nq,))
+        out[bb, hh, attends] += np.where(bad[bb, hh, j], v[bb, hh, j], 0.0)
+    return out
 
 
 def _chunks(group, schedule, rows):

@@ -78,21 +78,18 @@ def test_f16_inputs(case):
     assert_agree(case)
 
 
-V_NAN_LEAK = pytest.mark.xfail(strict=True, reason=(
-    "known gap: the cascade levels, the NumPy backend and the hardware model "
-    "multiply whole tiles, so a NaN in a value row reaches rows of its tile "
-    "that do not attend it (0 x NaN); the reference confines it"))
-
-
-@pytest.mark.parametrize("where", ["q", "k", pytest.param("v", marks=V_NAN_LEAK)])
+@pytest.mark.parametrize("where", ["q", "k", "v"])
 @pytest.mark.parametrize("case", cases(P.Window(1, 1)) + cases(P.Causal()),
                          ids=lambda c: f"{c.pattern}-{c.target}")
 def test_nan_inputs_propagate_as_in_the_reference(case, where):
-    """A NaN in token 5's q, k or v row reaches exactly the outputs the
-    reference says it does (the rows that use it), never a row that does not
-    attend token 5."""
+    """A NaN in token 5's q, k or v row (and an inf in token 8's value)
+    reaches exactly the outputs the reference says it does (the rows that
+    use it), never a row that does not attend the token, even one in the
+    same tile."""
     arrays = inputs(case)
     arrays["qkv".index(where)][0, 1, 5, 0] = np.nan
+    if where == "v":
+        arrays[2][0, 0, 8, 1] = np.inf
     expected = reference.attention(*arrays[:3], case.pattern)
     assert np.isnan(expected).any() and not np.isnan(expected).all()
     assert_agree(case, arrays)
