@@ -57,7 +57,7 @@ INSTRUCTION_KINDS = (
     "max_update", "exp", "spmm", "accumulate", "merge", "normalize", "global_rows",
     # SpAtten (attn_ir.dialects.accel_spatten)
     "dma_gather", "dma_store_rows", "dequantize", "position_mask", "requant_check",
-    "select_rows", "topk", "select", "column_sum", "importance_add",
+    "select_rows", "topk", "select", "column_sum", "importance_add", "head_importance_add",
     # ViTCoD (attn_ir.dialects.accel_polarized)
     "load_tokens", "store_tokens", "load_codec", "load_coo", "qk_decode", "dense_sddmm",
     "coo_sddmm", "row_softmax", "dense_spmm", "coo_spmm", "softmax_merge",
@@ -272,6 +272,7 @@ DEFAULT_UNITS = {
     "dma_gather": "DMA", "dma_store_rows": "DMA_OUT", "dequantize": "VEC1D",
     "position_mask": "VEC1D", "requant_check": "VEC1D", "select_rows": "VEC1D",
     "topk": "TOPK", "select": "VEC1D", "column_sum": "VEC1D", "importance_add": "VEC1D",
+    "head_importance_add": "VEC1D",
     "load_tokens": "DMA", "store_tokens": "DMA_OUT", "load_codec": "DMA", "load_coo": "DMA",
     "qk_decode": "CODEC", "dense_sddmm": "PE2D", "coo_sddmm": "PE2D_SPARSE",
     "row_softmax": "VEC1D", "dense_spmm": "PE2D", "coo_spmm": "PE2D_SPARSE",

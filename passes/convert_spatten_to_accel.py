@@ -19,12 +19,14 @@ token selection → ``accel`` kernels (Wang, Zhang, Han, HPCA 2021, Sec. IV).
 * ``attn.topk`` → ``accel.token_kernel`` on the top-k engine (quick-select).
 * ``attn.token_importance`` → ``accel.token_kernel`` adding the column sums
   into the importance buffer.
+* ``attn.head_importance`` → ``accel.token_kernel`` adding each head's
+  output magnitudes into the head-importance buffer (vector unit).
 
 Index bookkeeping (``attn.token_range``, ``attn.gather`` of index lists and
-importance, ``attn.scatter`` of results), ``attn.quantize`` (K and V are
-stored quantised by the layer that produces them) and
-``attn.head_importance`` stay at the tensor level: the hardware model runs
-them on the reference and charges nothing for them.  A kernel whose buffers
+importance, ``attn.scatter`` of results), and ``attn.quantize`` (K and V
+are stored quantised by the layer that produces them) stay at the tensor
+level: the hardware model runs them on the reference and charges nothing
+for them.  A kernel whose buffers
 do not fit the target fails with a diagnostic at the op.
 """
 
@@ -283,6 +285,39 @@ class LowerTokenImportance(RewritePattern):
         rewriter.replace(op, kernel)
 
 
+@dataclass
+class LowerHeadImportance(RewritePattern):
+    """``attn.head_importance`` → a token kernel: the vector unit adds each
+    head's output magnitudes into the head-importance buffer.  The outputs
+    are read as on-chip state (SpAtten accumulates them as the attention
+    produces them, Sec. III-A): vector-unit cycles, no DRAM."""
+
+    target: A.TargetAttr
+
+    @op_type_rewrite_pattern
+    def match_and_rewrite(self, op: D.HeadImportanceOp, rewriter: PatternRewriter) -> None:
+        _, hk, nq, dv = cast(TensorType, op.input.type).get_shape()
+        heads = cast(TensorType, op.output.type).get_shape()[1]
+        inputs = [op.input, op.heads] + ([op.into] if op.into is not None else [])
+
+        def fill(body: SpAttenBody) -> None:
+            outputs = body.buffer("outputs", [hk, nq, dv], _elem(op.input))
+            head_pos = body.buffer("heads", [hk], I64)
+            importance = body.buffer("importance", [heads], _elem(op.output))
+            body.emit(AS.DmaGatherOp, [body.dram["in0"], outputs, None], tile="batch")
+            body.emit(AS.DmaGatherOp, [body.dram["in1"], head_pos, None], tile="list")
+            if op.into is not None:
+                body.emit(AS.DmaGatherOp, [body.dram["in2"], importance, None], tile="list")
+            else:
+                body.emit(A.FillOp, [importance], value=0.0)
+            body.emit(AS.HeadImportanceAddOp, [outputs, head_pos, importance])
+            body.emit(AS.DmaStoreRowsOp, [importance, body.dram["out"]], tile="list")
+
+        kernel = _token_kernel(inputs, cast(TensorType, op.output.type), self.target, fill)
+        kernel.outputs[0].name_hint = op.output.name_hint
+        rewriter.replace(op, kernel)
+
+
 @dataclass(frozen=True)
 class ConvertSpAttenToAccelPass(ModulePass):
     name = "convert-spatten-to-accel"
@@ -297,5 +332,5 @@ class ConvertSpAttenToAccelPass(ModulePass):
     def apply(self, ctx: Context, op: ModuleOp) -> None:
         target = A.TargetAttr(self.target)
         for pattern in (LowerProgressiveAttention(target), LowerTopK(target),
-                        LowerTokenImportance(target)):
+                        LowerTokenImportance(target), LowerHeadImportance(target)):
             PatternRewriteWalker(pattern, apply_recursively=False).rewrite_module(op)

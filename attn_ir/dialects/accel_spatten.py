@@ -448,6 +448,25 @@ class ImportanceAddOp(A.InstructionOp):
 
 
 @irdl_op_definition
+class HeadImportanceAddOp(A.InstructionOp):
+    """importance[heads[h]] += sum of |outputs[h]|: cascade head importance
+    (Sec. III-A) accumulated from the attention outputs while they are on
+    chip, in the top-k engine's buffer."""
+
+    name = "accel.head_importance_add"
+    KIND: ClassVar[str] = "head_importance_add"
+    READS: ClassVar[tuple[str, ...]] = ("outputs", "heads")
+    UPDATES: ClassVar[tuple[str, ...]] = ("importance",)
+    outputs = operand_def(MemRefType)
+    heads = operand_def(MemRefType)
+    importance = operand_def(MemRefType)
+    unit = prop_def(StringAttr)
+    irdl_options = (ParsePropInAttrDict(),)
+    assembly_format = ("$outputs `,` $heads `,` $importance attr-dict `:` type($outputs) `,` "
+                       "type($heads) `,` type($importance)")
+
+
+@irdl_op_definition
 class DmaStoreRowsOp(A.InstructionOp):
     """Write a buffer back: ``o`` (the lane's output rows, ``bits`` per
     element), ``requant`` (its flags), ``colsum`` (added to its head's
@@ -469,6 +488,7 @@ class DmaStoreRowsOp(A.InstructionOp):
 
 
 INSTRUCTIONS = (DmaGatherOp, DequantizeOp, PositionMaskOp, RequantCheckOp, SelectRowsOp,
-                TopKInstrOp, SelectOp, ColumnSumOp, ImportanceAddOp, DmaStoreRowsOp)
+                TopKInstrOp, SelectOp, ColumnSumOp, ImportanceAddOp, HeadImportanceAddOp,
+                DmaStoreRowsOp)
 OPS = [ProgressiveKernelOp, TokenKernelOp, RefetchOp, *INSTRUCTIONS]
 ATTRIBUTES: list = []

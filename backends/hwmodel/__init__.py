@@ -228,13 +228,17 @@ def run(module: ModuleOp, inputs: list[np.ndarray], function: str | None = None,
     return outputs, Report(hw.reports)
 
 
-def time_module(module: ModuleOp, record_trace: bool = False) -> Report:
-    """Timing-only: the same schedule and counters, without data."""
+def time_module(module: ModuleOp, record_trace: bool = False,
+                refetch_fraction: float = 0.0) -> Report:
+    """Timing-only: the same schedule and counters, without data.  What
+    depends on data is an explicit assumption: ``refetch_fraction``, the
+    share of SpAtten lanes that refetch key LSBs (a functional run knows)."""
     timing = {cls: fn for ext in _extensions() for cls, fn in ext.TIMING.items()}
     reports = []
     for op in module.walk():
         if isinstance(op, A.KernelOp):
             reports.append(kernel_report(op, record_trace))
         elif type(op) in timing:
-            reports.append(timing[type(op)](op, record_trace))
+            reports.append(timing[type(op)](op, record_trace,
+                                            refetch_fraction=refetch_fraction))
     return Report(reports)

@@ -27,10 +27,15 @@ class HardwareModelBackend(Backend):
     description = "functional, cycle-counting model of an accelerator target"
 
     def __init__(self, target: str = "salo", timing_only: bool = False,
-                 record_trace: bool = False):
+                 record_trace: bool = False, refetch_fraction: float = 0.0):
         if target not in T.PRESETS:
             raise BackendError(f"unknown target '{target}'; known: "
                                + ", ".join(sorted(T.PRESETS)))
+        if not 0.0 <= refetch_fraction <= 1.0:
+            raise BackendError(f"refetch_fraction must lie in [0, 1], got {refetch_fraction}")
+        self.refetch_fraction = float(refetch_fraction)
+        """Timing-only: the share of SpAtten lanes assumed to refetch key
+        LSBs (a functional run measures it)."""
         self.target = T.get_target(target)
         self.timing_only = timing_only
         self.record_trace = record_trace
@@ -45,7 +50,7 @@ class HardwareModelBackend(Backend):
             function: str | None = None) -> tuple[list[np.ndarray], RunReport]:
         fn = select_function(module, function)
         if self.timing_only:
-            report = time_module(module, self.record_trace)
+            report = time_module(module, self.record_trace, self.refetch_fraction)
             outputs: list[np.ndarray] = []
         else:
             arrays = [inputs[n] for n in argument_names(fn)]
@@ -63,4 +68,6 @@ class HardwareModelBackend(Backend):
             "energy_pj": d["energy_pj"]["total"],
         }
         figures.update(d["counters"])
+        if self.timing_only and "refetch_lanes" in d["counters"]:
+            figures["assumed_refetch_fraction"] = self.refetch_fraction
         return outputs, RunReport(self.name, fn.sym_name.data, figures)

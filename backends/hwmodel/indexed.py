@@ -191,8 +191,10 @@ def indexed_kernel_report(kernel: IndexedKernelOp, steps: np.ndarray, attended: 
         trace=timeline.trace, counters=counters)
 
 
-def time_indexed_kernel(kernel: IndexedKernelOp, record_trace: bool = False) -> KernelReport:
-    """Timing without data: every key tile visited (an upper bound)."""
+def time_indexed_kernel(kernel: IndexedKernelOp, record_trace: bool = False,
+                        **assumptions) -> KernelReport:
+    """Timing without data: every key tile visited (an upper bound).
+    ``assumptions`` of other kernels (``refetch_fraction``) do not apply."""
     b, h, mq, mk, _, _ = kernel.dims
     bq, bk = kernel.blocks
     nqt, nkt = -(-mq // bq), -(-mk // bk)

@@ -137,6 +137,7 @@ INSTRUCTION_COSTS.update({
     AS.SelectOp: _elementwise("", "dest"),
     AS.ColumnSumOp: _elementwise("add", "probs"),
     AS.ImportanceAddOp: _elementwise("add", "colsum"),
+    AS.HeadImportanceAddOp: _elementwise("add", "outputs"),
 })
 
 
@@ -395,6 +396,13 @@ class SpAttenExecution:
         for n, lane in enumerate(active):
             np.add.at(importance[lane], positions[n], per_key[n])
 
+    def _head_importance_add(self, op: AS.HeadImportanceAddOp, active, step):
+        importance = self.buf(op.importance)
+        magnitude = np.abs(self.buf(op.outputs)[active].astype(np.float64)).sum(axis=(2, 3))
+        heads = self.buf(op.heads)[active]
+        for n, lane in enumerate(active):
+            np.add.at(importance[lane], heads[n], magnitude[n])
+
     def _dma_store_rows(self, op: AS.DmaStoreRowsOp, active, step):
         dest = self.dram[op.dest]
         src = self.buf(op.source)[active]
@@ -539,16 +547,21 @@ def _transfer_rows(op: Operation, kernel: AS._RegionKernel, lanes: KernelLanes,
 
 
 def kernel_report(kernel: AS._RegionKernel, record_trace: bool = False,
-                  execution: SpAttenExecution | None = None) -> KernelReport:
+                  execution: SpAttenExecution | None = None,
+                  refetch_fraction: float = 0.0) -> KernelReport:
     """Time and cost one SpAtten kernel; ``execution`` (a functional run)
     gives the lanes that refetched and the instance counts, which the
-    timeline must reproduce."""
+    timeline must reproduce.  Without it (timing-only), a ``refetch_fraction``
+    of the lanes, evenly spread, is assumed to refetch."""
     target = kernel.target.target
     program = build_program(kernel)
     lanes = kernel_lanes(kernel)
     refetched = np.zeros(len(lanes), bool)
     if execution is not None and execution.refetch_lanes:
         refetched = _refetched_lanes(kernel, execution)
+    elif execution is None and isinstance(kernel, AS.ProgressiveKernelOp):
+        chosen = round(refetch_fraction * len(lanes))
+        refetched[(np.arange(chosen) * len(lanes)) // max(chosen, 1)] = True
     timeline = simulate(program, list(refetched), lanes.steps, record_trace)
     counts = timeline.instances
     if execution is not None:
@@ -621,8 +634,9 @@ def _refetched_lanes(kernel: AS._RegionKernel, execution: SpAttenExecution) -> n
     return out
 
 
-def timing_report(kernel: AS._RegionKernel, record_trace: bool = False) -> KernelReport:
-    return kernel_report(kernel, record_trace)
+def timing_report(kernel: AS._RegionKernel, record_trace: bool = False,
+                  refetch_fraction: float = 0.0) -> KernelReport:
+    return kernel_report(kernel, record_trace, refetch_fraction=refetch_fraction)
 
 
 TIMING = {AS.ProgressiveKernelOp: timing_report, AS.TokenKernelOp: timing_report}

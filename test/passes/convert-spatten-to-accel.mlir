@@ -9,8 +9,8 @@
 // keys' LSB rows at 4 bits, dequantised with the buffered MSBs and scored
 // again.  The column sums go to the importance accumulators; the top-k
 // engine picks the values to fetch (local value pruning) and P x V runs on
-// the second array.  attn.topk and attn.token_importance become
-// accel.token_kernels on the top-k engine; index bookkeeping stays.
+// the second array.  attn.topk, attn.token_importance and
+// attn.head_importance become accel.token_kernels; index bookkeeping stays.
 //
 // The last chunk (buffers that do not fit) is cut for the runs that succeed.
 // RUN: sed '/^\/\/ END-OF-COMMON-CHUNKS/,$d' %s | attn-opt --split-input-file -p 'convert-spatten-to-accel{target=spatten}' | filecheck %s
@@ -145,6 +145,26 @@ func.func @decode(%q: tensor<1x2x3x4xf32>, %k: tensor<1x2x8x4xf32>, %v: tensor<1
 func.func @encoder(%q: tensor<1x1x4x4xf32>, %km: tensor<1x1x4x4xi16>, %ks: tensor<1x1xf32>, %rows: tensor<1x4xi64>) -> tensor<1x1x4x4xf32> {
   %o, %colsum, %requant = tile.progressive_attention %q, %km, %km, %ks, %km, %ks rows %rows, %rows positions %rows, %rows pattern #attn.dense {msb_bits = 12 : i64, lsb_bits = 0 : i64, threshold = 0.0 : f64, context = 4 : i64, block_q = 2 : i64, block_k = 2 : i64, scale = 0.5 : f64} : (tensor<1x1x4x4xf32>, tensor<1x1x4x4xi16>, tensor<1x1x4x4xi16>, tensor<1x1xf32>, tensor<1x1x4x4xi16>, tensor<1x1xf32>, tensor<1x4xi64>, tensor<1x4xi64>, tensor<1x4xi64>, tensor<1x4xi64>) -> (tensor<1x1x4x4xf32>, tensor<1x1x4xf64>, tensor<1x1x4xi1>)
   func.return %o : tensor<1x1x4x4xf32>
+}
+
+// -----
+
+// Cascade head importance: a token kernel whose vector unit adds each
+// head's output magnitudes at the heads' original indices, on top of the
+// importance carried from the previous layer.  The outputs are on-chip
+// state (gathered as "batch"): no DRAM transfer.
+// CHECK-LABEL: func.func @head_importance
+// CHECK:         %imp2 = accel.token_kernel %o, %heads, %imp target #accel.target<"spatten"> : (tensor<1x2x3x4xf32>, tensor<1x2xi64>, tensor<1x4xf64>) -> tensor<1x4xf64> {
+// CHECK:           %outputs = memref.alloc() : memref<2x3x4xf32>
+// CHECK:           accel.dma_gather %in0_dram, %outputs {tile = "batch", unit = "DMA"} : memref<1x2x3x4xf32>, memref<2x3x4xf32>
+// CHECK-NEXT:      accel.dma_gather %in1_dram, %heads_1 {tile = "list", unit = "DMA"} : memref<1x2xi64>, memref<2xi64>
+// CHECK-NEXT:      accel.dma_gather %in2_dram, %importance {tile = "list", unit = "DMA"} : memref<1x4xf64>, memref<4xf64>
+// CHECK-NEXT:      accel.head_importance_add %outputs, %heads_1, %importance {unit = "VEC1D"} : memref<2x3x4xf32>, memref<2xi64>, memref<4xf64>
+// CHECK-NEXT:      accel.dma_store_rows %importance, %out_dram {tile = "list", unit = "DMA_OUT"} : memref<4xf64>, memref<1x4xf64>
+// CHECK-NOT:     attn.head_importance
+func.func @head_importance(%o: tensor<1x2x3x4xf32>, %heads: tensor<1x2xi64>, %imp: tensor<1x4xf64>) -> tensor<1x4xf64> {
+  %imp2 = attn.head_importance %o heads %heads into %imp : (tensor<1x2x3x4xf32>, tensor<1x2xi64>, tensor<1x4xf64>) -> tensor<1x4xf64>
+  func.return %imp2 : tensor<1x4xf64>
 }
 
 // END-OF-COMMON-CHUNKS: the runs that succeed stop here.

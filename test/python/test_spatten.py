@@ -284,12 +284,33 @@ def test_hwmodel_counters_and_dram_bytes_follow_the_bit_widths():
     kept = [38, 38, 36, 28, 36, 28]
     assert c["keys_fetched"] == 3 * sum(kept)
     assert c["values_fetched"] == 3 * sum(S.topk_count(n, None, 0.2) for n in kept)
-    # Timing-only cannot know the refetches: it assumes none, and costs less.
+    # Timing-only cannot know the refetches: by default it assumes none, and
+    # costs less; told the functional run's share (here every lane), it
+    # costs the same.
     timing = hwmodel.time_module(lowered(module, SPATTEN_PIPELINE))
     assert timing.as_dict()["counters"]["refetch_lanes"] == 0
     assert timing.cycles < report.cycles
     assert timing.as_dict()["dram_bytes"] == report.as_dict()["dram_bytes"] - \
         c["k_lsb_dram_bytes"]
+    assumed = hwmodel.time_module(lowered(module, SPATTEN_PIPELINE), refetch_fraction=1.0)
+    assert assumed.as_dict()["counters"]["refetch_lanes"] == c["lanes"]
+    assert assumed.cycles == report.cycles
+    assert assumed.as_dict()["dram_bytes"] == report.as_dict()["dram_bytes"]
+
+
+def test_timing_only_refetch_fraction_scales_lsb_traffic():
+    module = lowered(small_gpt2(steps=3), SPATTEN_PIPELINE)
+    figures = [hwmodel.time_module(module, refetch_fraction=f).as_dict()
+               for f in (0.0, 1 / 3, 1.0)]
+    lanes = [f["counters"]["refetch_lanes"] for f in figures]
+    assert lanes == [0, 6, 18]
+    lsb = [f["counters"].get("k_lsb_dram_bytes", 0) for f in figures]
+    assert lsb[0] == 0 < lsb[1] < lsb[2]
+    from attn_ir.backends.hwmodel.backend import HardwareModelBackend
+    from attn_ir.backends.registry import BackendError
+
+    with pytest.raises(BackendError, match="refetch_fraction must lie in"):
+        HardwareModelBackend("spatten", timing_only=True, refetch_fraction=1.5)
 
 
 def test_timing_only_equals_functional_without_refetch():
@@ -366,3 +387,27 @@ def test_bench_runs_and_reports_its_keys():
         assert key in r
     assert r["max_abs_err"] < 1e-9 and r["decisions_differing"] == 0
     assert r["dram_reduction"] > 1
+
+
+def test_head_importance_runs_and_is_costed_on_the_vector_unit():
+    """attn.head_importance lowers to a token kernel: the hardware model
+    gives the reference's sums, spends vector-unit cycles on them (one add
+    per output element) and no DRAM bytes (the outputs are on chip)."""
+    text = """
+    func.func @f(%o: tensor<2x3x5x4xf32>, %heads: tensor<2x3xi64>, %imp: tensor<2x6xf64>) -> tensor<2x6xf64> {
+      %r = attn.head_importance %o heads %heads into %imp : (tensor<2x3x5x4xf32>, tensor<2x3xi64>, tensor<2x6xf64>) -> tensor<2x6xf64>
+      func.return %r : tensor<2x6xf64>
+    }"""
+    lowered = process(text, "t", parse_pipeline("convert-spatten-to-accel{target=spatten}"))
+    assert lowered.ok, [str(d) for d in lowered.diagnostics]
+    ops = [op.name for op in lowered.module.walk()]
+    assert "accel.head_importance_add" in ops and "attn.head_importance" not in ops
+    rng = np.random.default_rng(3)
+    o = rng.standard_normal((2, 3, 5, 4)).astype(np.float32)
+    heads = np.array([[0, 2, 5], [1, 3, 4]])
+    carried = rng.random((2, 6))
+    (out,), report = hwmodel.run(lowered.module, [o, heads, carried])
+    np.testing.assert_allclose(out, S.head_importance(o, heads, 6, carried), rtol=1e-12)
+    figures = report.as_dict()
+    assert figures["dram_bytes"] == 0
+    assert figures["units"]["VEC1D"]["busy_cycles"] >= 3 * 5 * 4 // get_target("spatten").vec_lanes
