@@ -200,41 +200,39 @@ def _truncate(text, rng):
     return text[:int(rng.integers(0, len(text) + 1))]
 
 
+def _replace_one(text, rng, regex, replacement, group=0):
+    """``text`` with one random match of ``regex`` (its ``group``) replaced
+    by ``replacement(match)``."""
+    t = _pick(list(re.finditer(regex, text)), rng)
+    if t is None:
+        return text
+    return _replace_span(text, t.start(group), t.end(group), replacement(t))
+
+
 def _number(text, rng):
     """A number made extreme, or a plausible other value (which keeps
     more cases valid, so they reach the passes and backends)."""
-    numbers = list(NUMBER.finditer(text))
-    t = _pick(numbers, rng)
-    if t is None:
-        return text
-    new = str(rng.choice(EXTREME_NUMBERS)) if rng.random() < 0.5 else str(rng.integers(0, 70))
-    return _replace_span(text, t.start(), t.end(), new)
+    return _replace_one(text, rng, NUMBER, lambda t: str(
+        rng.choice(EXTREME_NUMBERS) if rng.random() < 0.5 else rng.integers(0, 70)))
 
 
 def _element_type(text, rng):
-    found = list(re.finditer(r"\b(f16|f32|f64|i1|i8|i32|i64)\b", text))
-    t = _pick(found, rng)
-    if t is None:
-        return text
-    return _replace_span(text, t.start(), t.end(), str(rng.choice(ELEMENT_TYPES)))
+    # An element type stands alone or after a shape ("4xf32").
+    return _replace_one(text, rng, r"(?:(?<=\dx)|(?<![\w.]))(f16|f32|f64|i1|i8|i32|i64)\b",
+                        lambda t: str(rng.choice(ELEMENT_TYPES)))
 
 
 def _rank(text, rng):
-    found = list(re.finditer(r"tensor<((?:\d+x)+)", text))
-    t = _pick(found, rng)
-    if t is None:
-        return text
-    dims = t.group(1)
-    new = dims.split("x", 1)[1] if rng.random() < 0.5 and dims.count("x") > 1 else "2x" + dims
-    return _replace_span(text, t.start(1), t.end(1), new)
+    def new(t):
+        dims = t.group(1)
+        drop = rng.random() < 0.5 and dims.count("x") > 1
+        return dims.split("x", 1)[1] if drop else "2x" + dims
+    return _replace_one(text, rng, r"tensor<((?:\d+x)+)", new, group=1)
 
 
 def _pattern(text, rng):
-    found = list(re.finditer(r"#(attn|tile|accel)\.\w+(<(?:[^<>]|<[^<>]*>)*>)?", text))
-    t = _pick(found, rng)
-    if t is None:
-        return text
-    return _replace_span(text, t.start(), t.end(), str(rng.choice(PATTERN_TEXTS)))
+    return _replace_one(text, rng, r"#(attn|tile|accel)\.\w+(<(?:[^<>]|<[^<>]*>)*>)?",
+                        lambda t: str(rng.choice(PATTERN_TEXTS)))
 
 
 def _unknown_op(text, rng):

@@ -257,32 +257,44 @@ class LowerTopK(RewritePattern):
         rewriter.replace(op, kernel)
 
 
+def _importance_kernel(op: D.TokenImportanceOp | D.HeadImportanceOp, source: SSAValue,
+                       positions: SSAValue, names: tuple[str, str],
+                       instruction: type[A.InstructionOp],
+                       target: A.TargetAttr) -> AS.TokenKernelOp:
+    """A token kernel adding what ``instruction`` reduces from ``source``
+    (per batch, on-chip state) into an importance buffer at ``positions``
+    (original indices), on top of ``op.into`` when given; ``names``: the
+    buffers of ``source`` and ``positions``."""
+    source_shape = cast(TensorType, source.type).get_shape()[1:]
+    size = cast(TensorType, op.output.type).get_shape()[1]
+    inputs = [source, positions] + ([op.into] if op.into is not None else [])
+
+    def fill(body: SpAttenBody) -> None:
+        values = body.buffer(names[0], list(source_shape), _elem(source))
+        index = body.buffer(names[1], [cast(TensorType, positions.type).get_shape()[1]], I64)
+        importance = body.buffer("importance", [size], _elem(op.output))
+        body.emit(AS.DmaGatherOp, [body.dram["in0"], values, None], tile="batch")
+        body.emit(AS.DmaGatherOp, [body.dram["in1"], index, None], tile="list")
+        if op.into is not None:
+            body.emit(AS.DmaGatherOp, [body.dram["in2"], importance, None], tile="list")
+        else:
+            body.emit(A.FillOp, [importance], value=0.0)
+        body.emit(instruction, [values, index, importance])
+        body.emit(AS.DmaStoreRowsOp, [importance, body.dram["out"]], tile="list")
+
+    kernel = _token_kernel(inputs, cast(TensorType, op.output.type), target, fill)
+    kernel.outputs[0].name_hint = op.output.name_hint
+    return kernel
+
+
 @dataclass
 class LowerTokenImportance(RewritePattern):
     target: A.TargetAttr
 
     @op_type_rewrite_pattern
     def match_and_rewrite(self, op: D.TokenImportanceOp, rewriter: PatternRewriter) -> None:
-        _, hk, nk = cast(TensorType, op.colsum.type).get_shape()
-        tokens = cast(TensorType, op.output.type).get_shape()[1]
-        inputs = [op.colsum, op.k_pos] + ([op.into] if op.into is not None else [])
-
-        def fill(body: SpAttenBody) -> None:
-            colsum = body.buffer("colsum", [hk, nk], _elem(op.colsum))
-            k_pos = body.buffer("k_pos", [nk], I64)
-            importance = body.buffer("importance", [tokens], _elem(op.output))
-            body.emit(AS.DmaGatherOp, [body.dram["in0"], colsum, None], tile="batch")
-            body.emit(AS.DmaGatherOp, [body.dram["in1"], k_pos, None], tile="list")
-            if op.into is not None:
-                body.emit(AS.DmaGatherOp, [body.dram["in2"], importance, None], tile="list")
-            else:
-                body.emit(A.FillOp, [importance], value=0.0)
-            body.emit(AS.ImportanceAddOp, [colsum, k_pos, importance])
-            body.emit(AS.DmaStoreRowsOp, [importance, body.dram["out"]], tile="list")
-
-        kernel = _token_kernel(inputs, cast(TensorType, op.output.type), self.target, fill)
-        kernel.outputs[0].name_hint = op.output.name_hint
-        rewriter.replace(op, kernel)
+        rewriter.replace(op, _importance_kernel(op, op.colsum, op.k_pos, ("colsum", "k_pos"),
+                                                AS.ImportanceAddOp, self.target))
 
 
 @dataclass
@@ -296,26 +308,8 @@ class LowerHeadImportance(RewritePattern):
 
     @op_type_rewrite_pattern
     def match_and_rewrite(self, op: D.HeadImportanceOp, rewriter: PatternRewriter) -> None:
-        _, hk, nq, dv = cast(TensorType, op.input.type).get_shape()
-        heads = cast(TensorType, op.output.type).get_shape()[1]
-        inputs = [op.input, op.heads] + ([op.into] if op.into is not None else [])
-
-        def fill(body: SpAttenBody) -> None:
-            outputs = body.buffer("outputs", [hk, nq, dv], _elem(op.input))
-            head_pos = body.buffer("heads", [hk], I64)
-            importance = body.buffer("importance", [heads], _elem(op.output))
-            body.emit(AS.DmaGatherOp, [body.dram["in0"], outputs, None], tile="batch")
-            body.emit(AS.DmaGatherOp, [body.dram["in1"], head_pos, None], tile="list")
-            if op.into is not None:
-                body.emit(AS.DmaGatherOp, [body.dram["in2"], importance, None], tile="list")
-            else:
-                body.emit(A.FillOp, [importance], value=0.0)
-            body.emit(AS.HeadImportanceAddOp, [outputs, head_pos, importance])
-            body.emit(AS.DmaStoreRowsOp, [importance, body.dram["out"]], tile="list")
-
-        kernel = _token_kernel(inputs, cast(TensorType, op.output.type), self.target, fill)
-        kernel.outputs[0].name_hint = op.output.name_hint
-        rewriter.replace(op, kernel)
+        rewriter.replace(op, _importance_kernel(op, op.input, op.heads, ("outputs", "heads"),
+                                                AS.HeadImportanceAddOp, self.target))
 
 
 @dataclass(frozen=True)
