@@ -87,8 +87,7 @@ class LocatingParser(Parser):
             raise ParseError(span, verification_message(e)) from None
         except ParseError:
             raise
-        except (ValueError, TypeError, IndexError, KeyError, ArithmeticError,
-                NotImplementedError, MemoryError) as e:
+        except (ValueError, ArithmeticError, NotImplementedError, MemoryError) as e:
             # xDSL's attribute and type parsers fail this way on extreme
             # input (an i4294967297, a 400-digit integer): still a diagnostic.
             raise ParseError(span, f"cannot parse this operation: {str(e) or type(e).__name__}"

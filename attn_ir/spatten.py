@@ -48,6 +48,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from attn_ir.diagnostics import InputError
 from attn_ir.patterns import Domain, Pattern
 
 ROW_CHUNK = 256
@@ -118,10 +119,17 @@ def topk_count(n: int, k: int | None, keep: float | None) -> int:
     return min(n, max(1, math.floor(keep * n + 1e-9)))
 
 
+def _checked_index(index: np.ndarray, n: int, what: str) -> np.ndarray:
+    if index.size and (index.min() < 0 or index.max() >= n):
+        raise InputError(f"{what}: indices must lie in 0 .. {n - 1}, got "
+                         f"{index.min()} .. {index.max()}")
+    return index
+
+
 def gather(x: np.ndarray, index: np.ndarray, dim: int) -> np.ndarray:
     """x with dimension ``dim`` (>= 1) indexed by index [B, K] per batch."""
     x = np.asarray(x)
-    index = np.asarray(index, np.int64)
+    index = _checked_index(np.asarray(index, np.int64), x.shape[dim], "attn.gather")
     shape = [1] * x.ndim
     shape[0], shape[dim] = index.shape
     full = index.reshape(shape)
@@ -141,6 +149,7 @@ def scatter(src: np.ndarray, index: np.ndarray, dim: int,
         out = np.zeros(shape, src.dtype)
     else:
         out = np.array(into, copy=True)
+    _checked_index(index, out.shape[dim], "attn.scatter")
     shape = [1] * src.ndim
     shape[0], shape[dim] = index.shape
     full = np.broadcast_to(index.reshape(shape), src.shape)

@@ -197,10 +197,12 @@ def main(input_file, backend_name, function_name, inputs_file, seed, check, tole
                 error = float("nan")
             checks.append((out_name, error, limit, bool(error <= limit)))
     hw_report = getattr(backend, "last_report", None)
+    failed = [n for n, _, _, ok in checks if not ok]
     if hw_report is not None:
         if checks:
             hw_report.max_abs_err = max(e for _, e, _, _ in checks)
-        _write_hardware_outputs(hw_report, trace_file, plot_file)
+        if not failed:
+            _write_hardware_outputs(hw_report, trace_file, plot_file)
         if report_format == "json" or (as_json and report_format is None):
             click.echo(json.dumps({**hw_report.as_dict(), "function": "@" + function,
                                    "pipeline": spec or "(none)", "inputs": described,
@@ -227,11 +229,11 @@ def main(input_file, backend_name, function_name, inputs_file, seed, check, tole
         for out_name, error, limit, ok in checks:
             click.echo(f"check {out_name}: max abs error {error:.3g} vs reference "
                        f"(tolerance {limit:.0e}): {'ok' if ok else 'FAILED'}")
+    if failed:
+        # A failed command writes no file.
+        fail("check failed for " + ", ".join(failed) + "; no output file written")
     if save_file is not None:
         write_output(save_file, _npz_bytes(dict(zip(names, outputs))))
-    failed = [n for n, _, _, ok in checks if not ok]
-    if failed:
-        fail("check failed for " + ", ".join(failed))
 
 
 def _write_hardware_outputs(report, trace_file: str | None, plot_file: str | None) -> None:

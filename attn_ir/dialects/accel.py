@@ -75,7 +75,7 @@ from xdsl.utils.exceptions import VerifyException
 
 from attn_ir import patterns as P
 from attn_ir import targets as T
-from attn_ir.dialects.attn import PatternAttr
+from attn_ir.dialects.attn import PatternAttr, verify_scale
 from attn_ir.dialects.tile import TileTableAttr
 
 
@@ -336,11 +336,18 @@ class KernelOp(IRDLOperation):
         steps = [op for op in self.body.block.ops if isinstance(op, StepOp)]
         if not steps:
             raise VerifyException(f"'{self.name}' body needs at least one accel.step")
+        for inner in self.body.walk():
+            if not (inner.name.startswith("accel.") or inner.name == "memref.alloc"):
+                raise VerifyException(
+                    f"'{self.name}' body may hold accel instructions and memref.alloc "
+                    f"only, got '{inner.name}'")
         _, h, nq, nk, _, _ = self.dims
         if self.lane_heads is not None and (
                 self.lane_heads.value.data <= 0 or h % self.lane_heads.value.data):
             raise VerifyException(f"'{self.name}' lane_heads must divide the {h} heads, got "
                                   f"{self.lane_heads.value.data}")
+        verify_scale(self, self.scale.value.data,
+                     cast(TensorType, self.inputs[0].type).element_type)
         try:
             self.pattern.pattern.validate(nq, nk, h)
         except P.PatternError as e:

@@ -51,7 +51,7 @@ from xdsl.dialects.builtin import (
     TensorType,
     BFloat16Type,
 )
-from xdsl.ir import Attribute, Dialect, ParametrizedAttribute, SSAValue
+from xdsl.ir import Attribute, Dialect, Operation, ParametrizedAttribute, SSAValue
 from xdsl.irdl import (
     IRDLOperation,
     ParsePropInAttrDict,
@@ -443,6 +443,15 @@ def attention_shape(value: SSAValue | Attribute, what: str, owner: str) -> Tenso
     return cast(TensorType, t)
 
 
+def verify_scale(op: Operation, scale: float, element_type: Attribute) -> None:
+    """The softmax scale must be finite in the type the engines compute in
+    (f32, or f64 for f64 tensors): a larger one makes every score inf."""
+    limit = 1.7976931348623157e308 if isinstance(element_type, Float64Type) else 3.4028234e38
+    if not abs(scale) <= limit:
+        raise VerifyException(f"'{op.name}' scale {scale:g} does not fit in "
+                              f"{'f64' if limit > 1e300 else 'f32'}")
+
+
 @irdl_op_definition
 class AttentionOp(IRDLOperation):
     """Masked softmax attention under a sparsity pattern.
@@ -538,6 +547,8 @@ class AttentionOp(IRDLOperation):
         if vn != nk:
             raise VerifyException(
                 f"'{name}' k and v must have the same sequence length, got {nk} and {vn}")
+        if self.scale is not None:
+            verify_scale(self, self.scale.value.data, qt.element_type)
         if tuple(ot.get_shape()) != (b, h, nq, dv):
             raise VerifyException(
                 f"'{name}' result must have shape {b}x{h}x{nq}x{dv}, got "

@@ -55,7 +55,7 @@ from xdsl.traits import Pure
 from xdsl.utils.exceptions import VerifyException
 
 from attn_ir import patterns as P
-from attn_ir.dialects.attn import FLOAT_TYPES, PatternAttr, attention_shape
+from attn_ir.dialects.attn import FLOAT_TYPES, PatternAttr, attention_shape, verify_scale
 
 
 def _array(attr: DenseArrayBase, dtype) -> np.ndarray:
@@ -232,6 +232,7 @@ class TiledAttentionOp(IRDLOperation):
             raise VerifyException(
                 f"'{name}' q, k, v and result must share one float element type, got "
                 + ", ".join(map(str, elements)))
+        verify_scale(self, self.scale.value.data, elements[0])
         b, h, nq, nk, d, dv = self.dims
         if tuple(types[1].get_shape()) != (b, h, nk, d):
             raise VerifyException(

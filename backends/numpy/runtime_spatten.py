@@ -16,6 +16,8 @@ output, the column sums and the requantised rows.
 
 import numpy as np
 
+from attn_ir.backends.numpy.runtime_common import InputError
+
 # --- EMITTED BELOW ---
 
 _SP_ROW_CHUNK = 256
@@ -64,9 +66,18 @@ def _sp_index_shape(index, ndim, dim):
     return index.reshape(shape)
 
 
+def _sp_checked_index(index, n, what):
+    index = np.asarray(index, np.int64)
+    if index.size and (index.min() < 0 or index.max() >= n):
+        raise InputError(f"{what}: indices must lie in 0 .. {n - 1}, got "
+                         f"{index.min()} .. {index.max()}")
+    return index
+
+
 def _sp_gather(x, index, dim):
     x = np.asarray(x)
-    full = _sp_index_shape(np.asarray(index, np.int64), x.ndim, dim)
+    index = _sp_checked_index(index, x.shape[dim], "attn.gather")
+    full = _sp_index_shape(index, x.ndim, dim)
     full = np.broadcast_to(full, (*x.shape[:dim], index.shape[1], *x.shape[dim + 1:]))
     return np.take_along_axis(x, full, axis=dim)
 
@@ -79,8 +90,8 @@ def _sp_scatter(src, index, dim, into, size):
         out = np.zeros(shape, src.dtype)
     else:
         out = np.array(into, copy=True)
-    full = np.broadcast_to(_sp_index_shape(np.asarray(index, np.int64), src.ndim, dim),
-                           src.shape)
+    index = _sp_checked_index(index, out.shape[dim], "attn.scatter")
+    full = np.broadcast_to(_sp_index_shape(index, src.ndim, dim), src.shape)
     np.put_along_axis(out, full, src.astype(out.dtype), axis=dim)
     return out
 

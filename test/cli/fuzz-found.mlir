@@ -4,6 +4,9 @@
 // DECL: attn-run: error: function @decl is a declaration (no body) and cannot be run
 // RUN: not attn-run %S/Inputs/unlowered-arith.mlir --backend numpy --check 2>&1 | filecheck %s --check-prefix=ARITH
 // ARITH: attn-run: error: 'arith.constant' cannot be run here: no engine implements it; lower it first or remove it
+// RUN: not attn-run %S/Inputs/gather-out-of-range.mlir --backend numpy 2>&1 | filecheck %s --check-prefix=GATHER
+// RUN: not attn-run %S/Inputs/gather-out-of-range.mlir --backend numpy --check 2>&1 | filecheck %s --check-prefix=GATHER
+// GATHER: attn-run: error: {{(@decode: )?}}attn.gather: indices must lie in 0 .. 7, got 27 .. 34
 
 // An integer type wider than MLIR allows (xDSL could not format it, and
 // its range check computed 2^4294967297 for minutes).
@@ -57,3 +60,30 @@ func.func @huge(%q: tensor<1x2x16x4xf32>, %k: tensor<1x2x16x4xf32>, %v: tensor<1
   func.return %o : tensor<1x2x16x4xf32>
 }
 
+
+// -----
+
+// A scale past f32's range made every score inf: the engines' outputs were
+// NaN where the float64 reference's were not.
+func.func @huge_scale(%q: tensor<1x1x8x4xf32>, %k: tensor<1x1x8x4xf32>, %v: tensor<1x1x8x4xf32>) -> tensor<1x1x8x4xf32> {
+  // expected-error @+1 {{'attn.attention' scale 2.5e+65 does not fit in f32}}
+  %o = attn.attention %q, %k, %v pattern #attn.causal {scale = 2.5e65 : f64} : (tensor<1x1x8x4xf32>, tensor<1x1x8x4xf32>, tensor<1x1x8x4xf32>) -> tensor<1x1x8x4xf32>
+  func.return %o : tensor<1x1x8x4xf32>
+}
+
+// -----
+
+// An op of another dialect inside a kernel body: the hardware model has no
+// instruction for it.
+func.func @foreign(%q: tensor<1x1x32x8xf16>, %k: tensor<1x1x32x8xf16>, %v: tensor<1x1x32x8xf16>) -> tensor<1x1x32x8xf16> {
+  // expected-error @+1 {{'accel.kernel' body may hold accel instructions and memref.alloc only, got 'arith.constant'}}
+  %o = accel.kernel %q, %k, %v target #accel.target<"salo"> iteration #accel.blocks<q = 32, k = 32, tables = [#tile.table<ptr = array<i32: 0, 1>, start = array<i32: 0>, count = array<i32: 1>, full = array<i8: 0>>]> pattern #attn.window<left = 12, right = 7> {scale = 0.125 : f64, schedule = "generic", double_buffer = true} : (tensor<1x1x32x8xf16>, tensor<1x1x32x8xf16>, tensor<1x1x32x8xf16>) -> tensor<1x1x32x8xf16> {
+  ^bb0(%qd: memref<1x1x32x8xf16>, %kd: memref<1x1x32x8xf16>, %vd: memref<1x1x32x8xf16>, %od: memref<1x1x32x8xf16>):
+    %kb = memref.alloc() : memref<32x8xf16>
+    %x = arith.constant 1 : i32
+    accel.step {
+      accel.dma_load %kd, %kb {tile = "k", unit = "DMA"} : memref<1x1x32x8xf16>, memref<32x8xf16>
+    }
+  }
+  func.return %o : tensor<1x1x32x8xf16>
+}
