@@ -13,7 +13,7 @@ def __getattr__(name: str):
 
         return compile
     if name == "builder":
-        import importlib
+        import attn_ir.builder as builder
 
-        return importlib.import_module("attn_ir.builder")
+        return builder
     raise AttributeError(f"module 'attn_ir' has no attribute '{name}'")

@@ -16,13 +16,13 @@ outputs and a ``RunReport``.  Adding one is a matter of registering it:
             ...
             return outputs, RunReport(self.name, function_name, {"cycles": n})
 
-Built-in backends are listed in ``BUILTIN_BACKENDS`` as ``module:Class``
-and imported only when asked for, so listing backends stays cheap.
+Built-in backends are listed in ``BUILTIN_BACKENDS``, each as a function
+importing its class when asked for (as xDSL lists its passes), so listing
+backends stays cheap.
 """
 
 from __future__ import annotations
 
-import importlib
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -32,11 +32,23 @@ import numpy as np
 from xdsl.dialects import func
 from xdsl.dialects.builtin import ModuleOp, TensorType
 
-BUILTIN_BACKENDS: dict[str, str] = {
-    "hwmodel": "attn_ir.backends.hwmodel.backend:HardwareModelBackend",
-    "numpy": "attn_ir.backends.numpy.backend:NumpyBackend",
+def _hwmodel() -> type[Backend]:
+    from attn_ir.backends.hwmodel.backend import HardwareModelBackend
+
+    return HardwareModelBackend
+
+
+def _numpy() -> type[Backend]:
+    from attn_ir.backends.numpy.backend import NumpyBackend
+
+    return NumpyBackend
+
+
+BUILTIN_BACKENDS: dict[str, Callable[[], type[Backend]]] = {
+    "hwmodel": _hwmodel,
+    "numpy": _numpy,
 }
-"""Backends that ship with attn_ir: name → ``module:Class``."""
+"""Backends that ship with attn_ir: name → function returning the class."""
 
 _REGISTERED: dict[str, type[Backend]] = {}
 
@@ -116,8 +128,7 @@ def available_backends() -> list[str]:
 def get_backend(name: str, **options) -> Backend:
     """An instance of the backend called ``name``."""
     if name not in _REGISTERED and name in BUILTIN_BACKENDS:
-        module, cls = BUILTIN_BACKENDS[name].split(":")
-        _REGISTERED.setdefault(name, getattr(importlib.import_module(module), cls))
+        _REGISTERED.setdefault(name, BUILTIN_BACKENDS[name]())
     if name not in _REGISTERED:
         raise BackendError(f"unknown backend '{name}'; available: "
                            + ", ".join(available_backends()))

@@ -1,7 +1,7 @@
 """Differential testing at scale: random pattern expressions, shapes, element
-types, pipelines and targets (``attn_ir.differential.cases``), each run on
+types, pipelines and targets (``attn_ir.testing.differential.cases``), each run on
 the reference, the interpreter at every level, the NumPy backend and the
-hardware model, and compared (``attn_ir.differential.check``).
+hardware model, and compared (``attn_ir.testing.differential.check``).
 
 A mismatch is shrunk by hypothesis to a minimal case and saved as an IR
 file in ``--save-dir`` (default ``test/regressions``, which the test suite
@@ -23,7 +23,7 @@ from pathlib import Path
 
 from hypothesis import HealthCheck, Phase, given, seed, settings
 
-from attn_ir.differential import Case, cases, check, save
+from attn_ir.testing.differential import Case, cases, check, save
 
 ROOT = Path(__file__).resolve().parent.parent
 

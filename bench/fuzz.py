@@ -1,5 +1,5 @@
 """Fuzz attn-opt, attn-translate and attn-run with mutated IR
-(``attn_ir.fuzzing``): every case must succeed or print a diagnostic and
+(``attn_ir.testing.fuzzing``): every case must succeed or print a diagnostic and
 exit 1 — no traceback, no hang, no half-written output.
 
     python bench/fuzz.py --cases 10000
@@ -14,7 +14,7 @@ import os
 import sys
 import time
 
-from attn_ir.fuzzing import fuzz
+from attn_ir.testing.fuzzing import fuzz
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -15,7 +15,7 @@ attention with its run-time tile test, and the scatter back.
 Reported: the minimum of ``--repeat`` interleaved timed runs of each
 method after a warm-up; speed-ups over the emitted dense causal attention
 and over torch's causal SDPA; the largest error of each output against
-the float64 reference oracle (``attn_ir.sparse_flash`` and
+the float64 reference oracle (``attn_ir.reference.sparse_flash`` and
 ``attn_ir.reference``) on the first ``--check-heads`` heads (the oracle is
 dense: O(N^2) in float64); the tile test's counts and the density of the
 attended pairs.  Beside them: the paper's speed-ups (2.0x at 8k, 3.3x at
@@ -47,9 +47,9 @@ import numpy as np
 import attn_ir
 from attn_ir import patterns as P
 from attn_ir import reference
-from attn_ir import sparse_flash as SF
+from attn_ir.reference import sparse_flash as SF
 from attn_ir.builder import attention
-from attn_ir.builder_sparse_flash import hash_attention, qk_drop_attention
+from attn_ir.builder.sparse_flash import hash_attention, qk_drop_attention
 
 HEADS = 12
 HEAD_DIM = 64

@@ -4,7 +4,7 @@ model against the unpruned one, both compiled for the ``spatten`` target
 and run on the hardware model (Wang, Zhang, Han, HPCA 2021).
 
 The published figures are checks, not inputs: ours come from running the
-compiled ``gpt2-spatten`` IR (``attn_ir.presets_spatten``) on random normal
+compiled ``gpt2-spatten`` IR (``attn_ir.presets.spatten``) on random normal
 inputs.  The artifact's GPT-2 small WikiText-2 trace
 (spatten_hardware/hardware/workloads/summary-gpt2-small-wikitext2-per8.csv:
 32 decoding steps x 12 layers x 12 heads = 4608 query rows over 993..1024
@@ -13,7 +13,7 @@ the LSBs of 323 rows; against a dense 12-bit baseline that is 10.8x-12.1x
 less DRAM traffic (the paper says about 10x).
 
 The pruned model also runs on the NumPy backend; both backends are compared
-with the reference oracle (``attn_ir.spatten``): the pruning and
+with the reference oracle (``attn_ir.reference.spatten``): the pruning and
 requantisation decisions exactly, the values to the largest absolute error.
 
     python bench/spatten.py [--json] [--layers 12] [--iterations 32] [--seed 0]
@@ -34,9 +34,9 @@ from attn_ir.backends import hwmodel
 from attn_ir.backends.numpy import emit_module, load_module
 from attn_ir.backends.registry import argument_names, random_inputs, result_names, \
     select_function
-from attn_ir.oracle import reference_outputs
+from attn_ir.reference.oracle import reference_outputs
 from attn_ir.pipeline import parse_pipeline, print_module, process
-from attn_ir.presets_spatten import DENSE_12BIT, GPT2_SCHEDULE, build_spatten_module
+from attn_ir.presets.spatten import DENSE_12BIT, GPT2_SCHEDULE, build_spatten_module
 from attn_ir.targets import get_target
 
 PAPER = {"keys_fetched": 0.2761, "values_fetched": 0.0549, "requant_rows": 323, "rows": 4608,

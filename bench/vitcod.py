@@ -34,15 +34,15 @@ import click
 import numpy as np
 
 from attn_ir.backends.hwmodel import run, time_module
-from attn_ir.backends.hwmodel.polarized import vitcod_breakdown
+from attn_ir.backends.hwmodel.vitcod import vitcod_breakdown
 from attn_ir.backends.numpy import emit_module, load_module
 from attn_ir.backends.registry import random_inputs, select_function
 from attn_ir.context import make_context
 from attn_ir.dialects import accel as A
-from attn_ir.oracle import reference_outputs
-from attn_ir.patterns.fixed_masks import MaskFile
+from attn_ir.reference.oracle import reference_outputs
+from attn_ir.patterns.vitcod.masks import MaskFile
 from attn_ir.pipeline import parse_pipeline
-from attn_ir.presets_vitcod import deit_module
+from attn_ir.presets.vitcod import deit_module
 from attn_ir.targets import get_target
 
 PAPER = {"preload_cycles": 9492, "decoder_cycles": 4728, "compute_cycles": 4709,

@@ -23,6 +23,7 @@ from xdsl.ir import Attribute, Block, Operation, Region, SSAValue
 from attn_ir import targets as T
 from attn_ir.diagnostics import OpError
 from attn_ir.dialects import accel as A
+from attn_ir.dialects.accel import buffer_bytes
 
 
 class KernelBody:
@@ -82,32 +83,6 @@ class KernelBody:
 
     def region(self) -> Region:
         return Region(self.block)
-
-
-def buffer_bytes(kernel: A.KernelOp) -> dict[str, int]:
-    """On-chip bytes of each buffer of a kernel, doubled where the schedule
-    double-buffers it; with ``kv_resident``, also one head's K and V."""
-    doubled = kernel.double_buffered()
-    sizes = {}
-    for buf in kernel.buffers():
-        t = cast(MemRefType, buf.type)
-        count = 1
-        for d in t.get_shape():
-            count *= d
-        sizes[buf.name_hint or f"buffer{len(sizes)}"] = (
-            count * (t.element_type.bitwidth // 8) * (2 if buf in doubled else 1))
-    if kernel.flag("kv_resident"):
-        _, _, _, nk, d, dv = kernel.dims
-        sizes["kv_resident"] = kv_bytes(kernel)
-    return sizes
-
-
-def kv_bytes(kernel: A.KernelOp) -> int:
-    """Bytes of one head's K and V, in their DRAM element types."""
-    _, _, _, nk, d, dv = kernel.dims
-    k_elem = cast(TensorType, kernel.inputs[1].type).element_type.bitwidth // 8
-    v_elem = cast(TensorType, kernel.inputs[2].type).element_type.bitwidth // 8
-    return nk * (d * k_elem + dv * v_elem)
 
 
 def check_buffers(kernel: A.KernelOp, anchor: Operation) -> None:

@@ -28,10 +28,10 @@ from xdsl.pattern_rewriter import (
 
 from attn_ir.diagnostics import OpError
 from attn_ir.dialects import accel as A
+from attn_ir.dialects.accel import buffer_bytes
 from attn_ir.passes.accel_kernel_builder import (
     KernelBody,
     block_iteration,
-    buffer_bytes,
     check_buffers,
     dram_types,
     rebuilt_kernel,

@@ -26,12 +26,11 @@ from xdsl.pattern_rewriter import (
 )
 
 from attn_ir.dialects import accel as A
+from attn_ir.dialects.accel import buffer_bytes, kv_bytes
 from attn_ir.passes.accel_kernel_builder import (
     block_iteration,
-    buffer_bytes,
     check_buffers,
     dram_types,
-    kv_bytes,
     rebuilt_kernel,
 )
 from attn_ir.passes.convert_attn_to_accel import block_kernel_body

@@ -45,15 +45,6 @@ class TileCascade(RewritePattern):
         cascade_forms.erase_dead_cascade(op, rewriter)
 
 
-EXTENSIONS: list[str] = [
-    "attn_ir.passes.attn_tile_indexed",
-    "attn_ir.passes.attn_tile_spatten",
-]
-"""Modules that tile the ops of dialect extensions: each exports
-``tile_patterns(block_q, block_k)``, rewrite patterns applied (until none
-matches) after the cascades are tiled."""
-
-
 @dataclass(frozen=True)
 class AttnTilePass(ModulePass):
     name = "attn-tile"
@@ -68,11 +59,12 @@ class AttnTilePass(ModulePass):
     def apply(self, ctx: Context, op: ModuleOp) -> None:
         PatternRewriteWalker(TileCascade(self.q, self.k),
                              apply_recursively=False).rewrite_module(op)
-        import importlib
-
         from xdsl.pattern_rewriter import GreedyRewritePatternApplier
 
-        patterns = [p for name in EXTENSIONS
-                    for p in importlib.import_module(name).tile_patterns(self.q, self.k)]
+        from attn_ir.passes import extensions
+
+        # Every system's tilings of its own ops, after the cascades.
+        patterns = [p for ext in extensions() if ext.tile_patterns is not None
+                    for p in ext.tile_patterns(self.q, self.k)]
         if patterns:
             PatternRewriteWalker(GreedyRewritePatternApplier(patterns)).rewrite_module(op)

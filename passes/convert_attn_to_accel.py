@@ -73,14 +73,6 @@ class LowerTiledAttention(RewritePattern):
         rewriter.replace(op, kernel)
 
 
-EXTENSIONS: list[str] = [
-    "attn_ir.passes.convert_indexed_to_accel",
-]
-"""Modules that lower the tiled ops of dialect extensions: each exports
-``conversion_patterns(target)`` (a ``#accel.target``), rewrite patterns
-applied beside ``tile.attention``'s."""
-
-
 @dataclass(frozen=True)
 class ConvertAttnToAccelPass(ModulePass):
     name = "convert-attn-to-accel"
@@ -88,18 +80,18 @@ class ConvertAttnToAccelPass(ModulePass):
     target: str = "fusemax"
 
     def __post_init__(self):
-        if self.target not in T.PRESETS:
+        if self.target not in T.presets():
             raise ValueError(f"convert-attn-to-accel: unknown target '{self.target}'; "
-                             f"known: {', '.join(sorted(T.PRESETS))}")
+                             f"known: {', '.join(sorted(T.presets()))}")
 
     def apply(self, ctx: Context, op: ModuleOp) -> None:
-        import importlib
-
         from xdsl.pattern_rewriter import GreedyRewritePatternApplier
+
+        from attn_ir.passes import extensions
 
         target = A.TargetAttr(self.target)
         patterns = [LowerTiledAttention(target)] + [
-            p for name in EXTENSIONS
-            for p in importlib.import_module(name).conversion_patterns(target)]
+            p for ext in extensions() if ext.accel_patterns is not None
+            for p in ext.accel_patterns(target)]
         PatternRewriteWalker(GreedyRewritePatternApplier(patterns),
                              apply_recursively=False).rewrite_module(op)

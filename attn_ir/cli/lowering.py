@@ -28,9 +28,9 @@ class PresetOptions:
 def read_ir(source: str, preset: PresetOptions) -> tuple[str, str]:
     """(IR text, name) of a file, of stdin ('-'), or of a preset's module
     when ``source`` names a preset rather than a file."""
-    from attn_ir.presets import PRESETS, PresetError, build_module, get_preset
+    from attn_ir.presets import PresetError, all_presets, build_module, get_preset
 
-    if source != "-" and not os.path.exists(source) and source in PRESETS:
+    if source != "-" and not os.path.exists(source) and source in all_presets():
         try:
             module = build_module(get_preset(source), seq_len=preset.seq_len,
                                   layers=preset.layers, batch=preset.batch)

@@ -186,7 +186,7 @@ def main(input_file, backend_name, function_name, inputs_file, seed, check, tole
     figures.update(report.figures)
     checks = []
     if check:
-        from attn_ir.oracle import reference_outputs
+        from attn_ir.reference.oracle import reference_outputs
 
         expected = reference_outputs(source_module, function, arrays)
         for out_name, got, want in zip(names, outputs, expected):

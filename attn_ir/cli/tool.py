@@ -18,7 +18,7 @@ import click
 from attn_ir import patterns as P
 from attn_ir.cli.common import fail, read_input, user_errors, write_output
 from attn_ir.pipeline import print_module, process
-from attn_ir.presets import PRESETS, PresetError, build_module, get_preset
+from attn_ir.presets import PresetError, all_presets, build_module, get_preset
 from attn_ir.stats import (
     attention_ops,
     density_grid,
@@ -41,8 +41,8 @@ def main():
 @user_errors(TOOL)
 def list_presets():
     """List the model presets, one per line."""
-    width = max(map(len, PRESETS))
-    for preset in PRESETS.values():
+    width = max(map(len, all_presets()))
+    for preset in all_presets().values():
         click.echo(f"{preset.name.ljust(width)}  {preset.description}")
 
 

@@ -1,66 +1,71 @@
-"""attn_ir's dialects, one module each, by level.
+"""attn_ir's dialects, by level: ``attn`` (value-semantics attention and its
+pattern attributes), ``cascade`` (the Einsum cascade), ``tile`` (tiled
+attention over tile tables) and ``accel`` (accelerator instructions).
 
-The ``attn`` dialect is the static ``attn.attention`` op and its pattern
-attributes (``attn.py``) plus the ops of dynamic sparsity, each family in a
-module of its own listed in ``ATTN_EXTENSIONS``; every such module exports
-``OPS`` and ``ATTRIBUTES``, and ``attn_dialect()`` assembles the dialect.
-``accel`` grows the same way (``ACCEL_EXTENSIONS``, e.g. a top-k unit's
-instructions).
+The core modules here define each dialect's base (``attn.py``,
+``cascade.py``, ``tile.py``, ``accel.py``); every system adds its own ops
+and attributes with one ``DialectExtension`` (``core.py`` for the core,
+``<system>/__init__.py`` for the others, as listed by
+``attn_ir.systems``), and the functions below assemble the dialects from
+them.
 """
 
 from __future__ import annotations
 
-import importlib
+import functools
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 
-ATTN_EXTENSIONS: list[str] = [
-    "attn_ir.dialects.spatten",
-    "attn_ir.dialects.sparse_flash",
-    "attn_ir.dialects.polarization",
-    "attn_ir.dialects.qk_autoencoder",
-]
-"""Modules adding ops and attributes to the ``attn`` dialect."""
+from xdsl.ir import Dialect
 
-ACCEL_EXTENSIONS: list[str] = [
-    "attn_ir.dialects.accel_spatten",
-    "attn_ir.dialects.accel_indexed",
-    "attn_ir.dialects.accel_polarized",
-]
-"""Modules adding instructions (and attributes) to the ``accel`` dialect."""
-
-TILE_EXTENSIONS: list[str] = [
-    "attn_ir.dialects.tile_spatten",
-    "attn_ir.dialects.tile_indexed",
-]
-"""Modules adding ops to the ``tile`` dialect (tiled forms of extension ops)."""
+DIALECT_NAMES = ("attn", "cascade", "tile", "accel")
 
 
-def _assemble(name: str, base, extensions: list[str]):
-    from xdsl.ir import Dialect
+@dataclass(frozen=True)
+class DialectExtension:
+    """What one system adds to each dialect: dialect name → op classes
+    and attribute classes."""
 
-    ops, attrs = list(base.operations), list(base.attributes)
-    for module_name in extensions:
-        module = importlib.import_module(module_name)
-        ops += module.OPS
-        attrs += getattr(module, "ATTRIBUTES", [])
+    ops: dict[str, Sequence[type]] = field(default_factory=dict)
+    attributes: dict[str, Sequence[type]] = field(default_factory=dict)
+
+
+@functools.cache
+def dialect(name: str) -> Dialect:
+    """The dialect called ``name``, assembled from every system."""
+    from attn_ir.systems import extensions
+
+    if name not in DIALECT_NAMES:
+        raise KeyError(f"no dialect '{name}'")
+    ops: list = []
+    attrs: list = []
+    for ext in extensions("dialects"):
+        ops += ext.ops.get(name, ())
+        attrs += ext.attributes.get(name, ())
     return Dialect(name, ops, attrs)
 
 
-def attn_dialect():
-    """The ``attn`` dialect with its extensions."""
-    from attn_ir.dialects.attn import Attn
-
-    return _assemble("attn", Attn, ATTN_EXTENSIONS)
+def attn_dialect() -> Dialect:
+    return dialect("attn")
 
 
-def accel_dialect():
-    """The ``accel`` dialect with its extensions."""
-    from attn_ir.dialects.accel import Accel
-
-    return _assemble("accel", Accel, ACCEL_EXTENSIONS)
+def cascade_dialect() -> Dialect:
+    return dialect("cascade")
 
 
-def tile_dialect():
-    """The ``tile`` dialect with its extensions."""
-    from attn_ir.dialects.tile import Tile
+def tile_dialect() -> Dialect:
+    return dialect("tile")
 
-    return _assemble("tile", Tile, TILE_EXTENSIONS)
+
+def accel_dialect() -> Dialect:
+    return dialect("accel")
+
+
+@functools.cache
+def pattern_attributes() -> dict[str, type]:
+    """Pattern mnemonic → its attribute class, over every system's
+    ``attn`` attributes."""
+    from attn_ir.dialects.attn import PatternAttr
+
+    return {cls.FAMILY.mnemonic: cls for cls in attn_dialect().attributes
+            if isinstance(cls, type) and issubclass(cls, PatternAttr)}

@@ -39,6 +39,7 @@ hardware model can build a per-unit timeline.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import fields
 from typing import ClassVar, cast
@@ -108,10 +109,10 @@ class TargetAttr(ParametrizedAttribute):
         return T.with_overrides(T.get_target(self.preset.data), **self.override_dict)
 
     def verify(self) -> None:
-        if self.preset.data not in T.PRESETS:
+        if self.preset.data not in T.presets():
             raise VerifyException(
                 f"#accel.target: unknown target '{self.preset.data}'; known: "
-                + ", ".join(sorted(T.PRESETS)))
+                + ", ".join(sorted(T.presets())))
         try:
             self.target
         except (KeyError, TypeError) as e:
@@ -259,8 +260,63 @@ class BandAttr(ParametrizedAttribute):
 # -- the kernel ----------------------------------------------------------------
 
 
+class KernelInterface(IRDLOperation):
+    """What every kernel op (``accel.kernel`` and the kernels systems add)
+    offers the passes and the hardware model: its flags, its on-chip
+    buffers (``memref.alloc``s in its body) and which of them have two
+    copies.  Subclasses name the instructions that load from DRAM
+    (``dma_loads``)."""
+
+    def dma_loads(self) -> tuple[type, ...]:
+        return ()
+
+    def flag(self, name: str) -> bool:
+        """Whether the optional boolean property ``name`` is set."""
+        attr = getattr(self, name, None)
+        return attr is not None and attr.value.data != 0
+
+    def buffers(self) -> list[SSAValue]:
+        from xdsl.dialects.memref import AllocOp
+
+        return [op.memref for op in self.walk() if isinstance(op, AllocOp)]
+
+    def double_buffered(self) -> set[SSAValue]:
+        """Buffers with two copies.  ``double_buffer``: every DMA target (the
+        next step's or lane's load overlaps this one's compute); ``pipeline``:
+        every other buffer (consecutive steps and lanes overlap across units)."""
+        loads = self.dma_loads()
+        dma = {op.dest for op in self.walk() if isinstance(op, loads)}
+        out = set(dma) if self.flag("double_buffer") else set()
+        if self.flag("pipeline"):
+            out |= set(self.buffers()) - dma
+        return out
+
+
+def buffer_bytes(kernel: KernelInterface) -> dict[str, int]:
+    """On-chip bytes of each buffer of a kernel (sub-byte elements packed:
+    ceil(elements * bits / 8)), doubled where the schedule double-buffers
+    it; with ``kv_resident``, also one head's K and V."""
+    doubled = kernel.double_buffered()
+    sizes = {}
+    for buf in kernel.buffers():
+        t = cast(MemRefType, buf.type)
+        size = -(-math.prod(t.get_shape()) * t.element_type.bitwidth // 8)
+        sizes[buf.name_hint or f"buffer{len(sizes)}"] = size * (2 if buf in doubled else 1)
+    if kernel.flag("kv_resident"):
+        sizes["kv_resident"] = kv_bytes(kernel)
+    return sizes
+
+
+def kv_bytes(kernel: KernelInterface) -> int:
+    """Bytes of one head's K and V, in their DRAM element types."""
+    _, _, _, nk, d, dv = kernel.dims
+    k_elem = cast(TensorType, kernel.inputs[1].type).element_type.bitwidth // 8
+    v_elem = cast(TensorType, kernel.inputs[2].type).element_type.bitwidth // 8
+    return nk * (d * k_elem + dv * v_elem)
+
+
 @irdl_op_definition
-class KernelOp(IRDLOperation):
+class KernelOp(KernelInterface):
     """Attention of q, k, v (and a mask) on ``target``, as the instructions
     of one lane (see the module docstring).  ``double_buffer`` lets the DMA
     of the next step overlap the current step's compute; ``pipeline``
@@ -268,9 +324,9 @@ class KernelOp(IRDLOperation):
     while the 2-D array starts step s + 1 (FuseMax, SALO's merge).  ``kv_resident``
     keeps a head's K and V on chip, so lanes after the first reuse them.
     ``lane_heads = G``: a lane holds G consecutive heads of its batch element
-    (and query tile), its buffers one slice per head (ViTCoD runs a layer's
+    (and query tile), its buffers one slice per head (a polarised kernel runs a layer's
     heads together on column groups of its array).  The heads and queries
-    are the result's (an input may be compressed: ViTCoD's encoded Q and K)."""
+    are the result's (an input may be compressed: encoded Q and K)."""
 
     name = "accel.kernel"
     inputs = var_operand_def(TensorType)
@@ -299,10 +355,6 @@ class KernelOp(IRDLOperation):
             operands=[inputs], result_types=[result_type], regions=[body],
             properties={"target": target, "iteration": iteration, "pattern": pattern,
                         "scale": scale, "schedule": StringAttr(schedule)})
-
-    def flag(self, name: str) -> bool:
-        attr = getattr(self, name)
-        return attr is not None and attr.value.data != 0
 
     @property
     def dims(self) -> tuple[int, int, int, int, int, int]:
@@ -370,20 +422,8 @@ class KernelOp(IRDLOperation):
             raise VerifyException(f"'{self.name}' band dilation needs one entry or one per "
                                   f"head ({h}), got {len(it.dilation.data)}")
 
-    def buffers(self) -> list[SSAValue]:
-        from xdsl.dialects.memref import AllocOp
-
-        return [op.memref for op in self.walk() if isinstance(op, AllocOp)]
-
-    def double_buffered(self) -> set[SSAValue]:
-        """Buffers with two copies.  ``double_buffer``: every DMA target (the
-        next step's or lane's load overlaps this one's compute); ``pipeline``:
-        every other buffer (consecutive steps and lanes overlap across units)."""
-        dma = {op.dest for op in self.walk() if isinstance(op, DmaLoadOp)}
-        out = set(dma) if self.flag("double_buffer") else set()
-        if self.flag("pipeline"):
-            out |= set(self.buffers()) - dma
-        return out
+    def dma_loads(self) -> tuple[type, ...]:
+        return (DmaLoadOp,)
 
 
 @irdl_op_definition

@@ -36,6 +36,7 @@ Parameters equal to their default are omitted when printing.
 from __future__ import annotations
 
 import dataclasses
+import functools
 from collections.abc import Sequence
 from typing import ClassVar, cast
 
@@ -81,10 +82,6 @@ class PatternAttr(ParametrizedAttribute):
     with one list parameter)."""
 
     FAMILY: ClassVar[type[P.Pattern]]
-    POSITIONAL: ClassVar[bool] = False
-    """Print the single parameter without its key: ``#attn.global<[0, 1]>``."""
-    SCALAR_OR_LIST: ClassVar[tuple[str, ...]] = ()
-    """List parameters that print as a bare integer when they hold one value."""
 
     # -- conversion to and from the pattern library -------------------------
 
@@ -97,13 +94,10 @@ class PatternAttr(ParametrizedAttribute):
 
     @classmethod
     def from_pattern(cls, pattern: P.Pattern) -> PatternAttr:
-        if pattern.mnemonic not in PATTERN_ATTRS:
-            # Families of dialect extensions register their attributes when
-            # their module is imported (e.g. attn_ir.dialects.polarization).
-            from attn_ir.dialects import attn_dialect
+        # Every system's pattern attributes, not only the core's below.
+        from attn_ir.dialects import pattern_attributes
 
-            attn_dialect()
-        attr_cls = PATTERN_ATTRS[pattern.mnemonic]
+        attr_cls = pattern_attributes()[pattern.mnemonic]
         params = [
             _to_attr(getattr(pattern, name))
             for name, _ in attr_cls.get_irdl_definition().parameters
@@ -124,7 +118,7 @@ class PatternAttr(ParametrizedAttribute):
             return []
         values: dict[str, object] = {}
         if parser.parse_optional_punctuation("<") is not None:
-            if cls.POSITIONAL:
+            if cls.FAMILY.POSITIONAL:
                 values[names[0]] = cls._parse_param(parser, names[0])
             else:
                 while True:
@@ -150,7 +144,7 @@ class PatternAttr(ParametrizedAttribute):
                 value = fields[name].default
             else:
                 parser.raise_error(f"#{cls.name}: missing parameter '{name}'")
-            if name in cls.SCALAR_OR_LIST and isinstance(value, int):
+            if name in cls.FAMILY.SCALAR_OR_LIST and isinstance(value, int):
                 value = (value,)
             params.append(_to_attr(value))
         return params
@@ -170,27 +164,11 @@ class PatternAttr(ParametrizedAttribute):
             return value
         item = "pattern" if "Pattern" in kind else "int"
         return _parse_value(parser, cls.name, key, item,
-                            scalar_ok=key in cls.SCALAR_OR_LIST)
+                            scalar_ok=key in cls.FAMILY.SCALAR_OR_LIST)
 
     def print_parameters(self, printer: Printer) -> None:
-        fields = self._fields()
-        shown = []
-        for name, _ in self.get_irdl_definition().parameters:
-            value = _to_python(getattr(self, name))
-            if not self.POSITIONAL and fields[name].default == value:
-                continue
-            shown.append((name, value))
-        if not shown:
-            return
-        with printer.in_angle_brackets():
-            for n, (name, value) in enumerate(shown):
-                if n:
-                    printer.print_string(", ")
-                if not self.POSITIONAL:
-                    printer.print_string(f"{name} = ")
-                if name in self.SCALAR_OR_LIST and len(value) == 1:
-                    value = value[0]
-                _print_value(printer, value)
+        # One textual form, the pattern library's (``str(pattern)`` too).
+        printer.print_string(P.format_parameters(self.pattern))
 
 
 def _to_python(attr: Attribute):
@@ -261,18 +239,6 @@ def _parse_scalar(parser: AttrParser, owner: str, key: str, item: str):
                        pos, parser.pos)
 
 
-def _print_value(printer: Printer, value) -> None:
-    if isinstance(value, tuple):
-        with printer.in_square_brackets():
-            printer.print_list(value, lambda v: _print_value(printer, v))
-    elif isinstance(value, P.Pattern):
-        printer.print_attribute(PatternAttr.from_pattern(value))
-    elif isinstance(value, str):
-        printer.print_string_literal(value)
-    else:
-        printer.print_string(str(value))
-
-
 IntList = ArrayAttr[IntAttr]
 
 
@@ -300,7 +266,6 @@ class WindowAttr(PatternAttr):
 
     name = "attn.window"
     FAMILY = P.Window
-    SCALAR_OR_LIST = ("dilation",)
     left: IntAttr
     right: IntAttr
     dilation: IntList
@@ -324,7 +289,6 @@ class GlobalAttr(PatternAttr):
 
     name = "attn.global"
     FAMILY = P.Global
-    POSITIONAL = True
     indices: IntList
 
 
@@ -401,7 +365,6 @@ class UnionAttr(PatternAttr):
 
     name = "attn.union"
     FAMILY = P.Union
-    POSITIONAL = True
     patterns: ArrayAttr[PatternAttr]
 
 
@@ -411,7 +374,6 @@ class IntersectAttr(PatternAttr):
 
     name = "attn.intersect"
     FAMILY = P.Intersection
-    POSITIONAL = True
     patterns: ArrayAttr[PatternAttr]
 
 
@@ -582,3 +544,35 @@ Attn = Dialect(
     [AttentionOp],
     list(PATTERN_ATTRS.values()),
 )
+
+
+@functools.cache
+def _pattern_context():
+    """builtin and the attn dialect (with every system's pattern
+    attributes): all that pattern text can name."""
+    from xdsl.context import Context
+    from xdsl.dialects.builtin import Builtin
+
+    from attn_ir.dialects import attn_dialect
+
+    ctx = Context()
+    ctx.load_dialect(Builtin)
+    ctx.load_dialect(attn_dialect())
+    return ctx
+
+
+def parse_pattern(text: str) -> P.Pattern:
+    """Build a pattern from its IR text, e.g. ``parse_pattern("#attn.causal")``."""
+    from xdsl.parser import Parser
+    from xdsl.utils.exceptions import ParseError
+
+    parser = Parser(_pattern_context(), text, "<pattern>")
+    try:
+        attr = parser.parse_attribute()
+        if parser.pos < len(text.rstrip()):
+            parser.raise_error("unexpected text after the pattern")
+    except ParseError as e:
+        raise P.PatternError(str(e)) from None
+    if not isinstance(attr, PatternAttr):
+        raise P.PatternError(f"expected an #attn pattern attribute, got {attr}")
+    return attr.pattern

@@ -15,7 +15,7 @@ the mask with False).  ``mask_mod`` (the same predicate as the pattern's
     from attn_ir import patterns
     from attn_ir.interop.flex import to_block_mask
 
-    longformer = patterns.parse(
+    longformer = parse_pattern(
         "#attn.union<[#attn.window<left = 256, right = 256>, #attn.global<[0]>]>")
     block_mask = to_block_mask(longformer, 1, 12, 16384, 16384, device="cpu")
     out = flex_attention(q, k, v, block_mask=block_mask)
@@ -40,6 +40,7 @@ import torch
 
 from attn_ir import patterns as P
 from attn_ir.patterns.tiles import EMPTY, FULL
+from attn_ir.dialects.attn import parse_pattern
 
 MaskMod = Callable[[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor], torch.Tensor]
 
@@ -232,7 +233,7 @@ def to_block_mask(pattern: P.Pattern | str, B: int | None, H: int | None, Nq: in
     from torch.nn.attention.flex_attention import BlockMask
 
     if isinstance(pattern, str):
-        pattern = P.parse(pattern)
+        pattern = parse_pattern(pattern)
     b, h = B or 1, H or 1
     bq, bk = _block_sizes(block_size)
     pattern.validate(Nq, Nk, h)

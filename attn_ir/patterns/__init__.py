@@ -32,11 +32,11 @@ from attn_ir.patterns.families import (
 )
 from attn_ir.patterns.simplify import simplify
 from attn_ir.patterns.tiles import Tiles
-from attn_ir.patterns.text import parse, print_pattern
+from attn_ir.patterns.text import format_parameters, print_pattern
 
 __all__ = [
     "ALL_FAMILIES", "DENSE_MASK_LIMIT", "UNKNOWN", "BlockLocal", "Causal", "Dense",
     "Domain", "Fixed", "Global", "Intersection", "MaskOperand", "Pattern",
     "PatternError", "RandomBlocks", "Strided", "TileRuns", "TileTable", "Tiles", "Union",
-    "Window", "Window2D", "parse", "print_pattern", "simplify",
+    "Window", "Window2D", "format_parameters", "print_pattern", "simplify",
 ]

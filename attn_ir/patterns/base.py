@@ -205,6 +205,11 @@ class Pattern(ABC):
     closed_form: ClassVar[bool] = False
     """Whether ``row_counts`` counts a row's keys in closed form."""
 
+    POSITIONAL: ClassVar[bool] = False
+    """In IR text, the single parameter without its key: ``#attn.global<[0, 1]>``."""
+    SCALAR_OR_LIST: ClassVar[tuple[str, ...]] = ()
+    """List parameters written as a bare integer when they hold one value."""
+
     # -- what each family defines -------------------------------------------
 
     @abstractmethod

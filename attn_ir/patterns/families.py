@@ -129,6 +129,7 @@ class Window(Pattern):
     dilation: tuple[int, ...] = (1,)
     mnemonic = "window"
     closed_form = True
+    SCALAR_OR_LIST = ("dilation",)
 
     def head_dilation(self, head: int) -> int:
         return self.dilation[head] if len(self.dilation) > 1 else self.dilation[0]
@@ -257,6 +258,7 @@ class Global(Pattern):
     indices: tuple[int, ...]
     mnemonic = "global"
     closed_form = True
+    POSITIONAL = True
 
     @property
     def _sorted(self) -> np.ndarray:
@@ -487,6 +489,7 @@ class MaskOperand(Pattern):
 @dataclass(frozen=True)
 class _Combination(Pattern):
     patterns: tuple[Pattern, ...]
+    POSITIONAL = True
 
     def children(self):
         return self.patterns

@@ -1,41 +1,53 @@
-"""Reading and writing patterns in their IR text form (``#attn.window<...>``).
-
-The text form is defined once, by the ``attn`` dialect's attributes; this
-module only routes through xDSL's attribute parser and printer.
+"""The textual form of patterns, as IR writes them: ``#attn.<mnemonic>``
+and, where a parameter differs from its default, ``<key = value, ...>`` (or
+``<[...]>`` for a family with one positional list).  The ``attn`` dialect
+prints pattern attributes with ``format_parameters`` and parses them
+(``attn_ir.dialects.attn.parse_pattern``); the library only prints, so it
+needs no dialect.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from io import StringIO
 
-from attn_ir.patterns.base import Pattern, PatternError
-
-
-def parse(text: str) -> Pattern:
-    """Build a pattern from its IR text, e.g. ``parse("#attn.causal")``."""
-    from xdsl.parser import Parser
-    from xdsl.utils.exceptions import ParseError
-
-    from attn_ir.context import make_context
-    from attn_ir.dialects.attn import PatternAttr
-
-    parser = Parser(make_context(), text, "<pattern>")
-    try:
-        attr = parser.parse_attribute()
-        if parser.pos < len(text.rstrip()):
-            parser.raise_error("unexpected text after the pattern")
-    except ParseError as e:
-        raise PatternError(str(e)) from None
-    if not isinstance(attr, PatternAttr):
-        raise PatternError(f"expected an #attn pattern attribute, got {attr}")
-    return attr.pattern
+from attn_ir.patterns.base import Pattern
 
 
 def print_pattern(pattern: Pattern) -> str:
+    """``pattern`` as IR text, e.g. ``#attn.window<left = 2, right = 2>``."""
+    return f"#attn.{pattern.mnemonic}{format_parameters(pattern)}"
+
+
+def format_parameters(pattern: Pattern) -> str:
+    """The ``<...>`` part of ``pattern``'s IR text ("" when every parameter
+    has its default)."""
+    shown = []
+    for f in dataclasses.fields(pattern):  # type: ignore[arg-type]
+        value = getattr(pattern, f.name)
+        if not pattern.POSITIONAL and f.default == value:
+            continue
+        if f.name in pattern.SCALAR_OR_LIST and isinstance(value, tuple) and len(value) == 1:
+            value = value[0]
+        text = _format_value(value)
+        shown.append(text if pattern.POSITIONAL else f"{f.name} = {text}")
+    return f"<{', '.join(shown)}>" if shown else ""
+
+
+def _format_value(value) -> str:
+    if isinstance(value, tuple):
+        return "[" + ", ".join(_format_value(v) for v in value) + "]"
+    if isinstance(value, Pattern):
+        return print_pattern(value)
+    if isinstance(value, str):
+        return _string_literal(value)
+    return str(value)
+
+
+def _string_literal(value: str) -> str:
+    """A string literal escaped as MLIR (and xDSL's printer) writes it."""
     from xdsl.printer import Printer
 
-    from attn_ir.dialects.attn import PatternAttr
-
     out = StringIO()
-    Printer(stream=out).print_attribute(PatternAttr.from_pattern(pattern))
+    Printer(stream=out).print_string_literal(value)
     return out.getvalue()

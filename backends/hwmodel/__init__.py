@@ -23,10 +23,11 @@ from xdsl.interpreter import Interpreter, InterpreterFunctions, impl, register_i
 from attn_ir import targets as T
 from attn_ir.dialects import accel as A
 from attn_ir.backends.hwmodel.executor import KernelExecution
+from attn_ir.backends.hwmodel.extension import extensions, timing_functions
 from attn_ir.backends.hwmodel.lanes import lane_runs
 from attn_ir.backends.hwmodel.program import build_program
 from attn_ir.backends.hwmodel.timing import Timeline, simulate
-from attn_ir.passes.accel_kernel_builder import buffer_bytes
+from attn_ir.dialects.accel import buffer_bytes
 
 
 @dataclass
@@ -52,8 +53,8 @@ class KernelReport:
     instances: dict[str, int]
     trace: list = field(default_factory=list)
     counters: dict[str, int] = field(default_factory=dict)
-    """Counts a kernel kind reports beyond the common ones (e.g. SpAtten's
-    keys and values fetched, rows refetched with LSBs)."""
+    """Counts a kernel kind reports beyond the common ones (e.g. keys and
+    values fetched, rows refetched with LSBs)."""
 
 
 @dataclass
@@ -197,24 +198,6 @@ class HardwareModelFunctions(InterpreterFunctions):
         return (out,)
 
 
-HARDWARE_EXTENSIONS: list[str] = [
-    "attn_ir.backends.hwmodel.spatten",
-    "attn_ir.backends.hwmodel.polarized",
-    "attn_ir.backends.hwmodel.indexed",
-]
-"""Modules modelling the kernels of ``accel`` extensions.  Each exports
-``hardware_functions(reports, record_trace)``, an ``InterpreterFunctions``
-that runs its kernels and appends their ``KernelReport``s to ``reports``,
-and ``TIMING``, kernel op class → ``fn(kernel, record_trace) -> KernelReport``
-for timing-only runs."""
-
-
-def _extensions() -> list:
-    import importlib
-
-    return [importlib.import_module(name) for name in HARDWARE_EXTENSIONS]
-
-
 def run(module: ModuleOp, inputs: list[np.ndarray], function: str | None = None,
         record_trace: bool = False) -> tuple[tuple[np.ndarray, ...], Report]:
     """Execute the module's function on the hardware model."""
@@ -222,7 +205,8 @@ def run(module: ModuleOp, inputs: list[np.ndarray], function: str | None = None,
 
     name = function or first_function(module).sym_name.data
     hw = HardwareModelFunctions(record_trace)
-    extra = [ext.hardware_functions(hw.reports, record_trace) for ext in _extensions()]
+    extra = [ext.functions(hw.reports, record_trace) for ext in extensions()
+             if ext.functions is not None]
     interpreter = make_interpreter(module, hw, *extra)
     outputs = call_function(interpreter, name, inputs)
     return outputs, Report(hw.reports)
@@ -232,8 +216,8 @@ def time_module(module: ModuleOp, record_trace: bool = False,
                 refetch_fraction: float = 0.0) -> Report:
     """Timing-only: the same schedule and counters, without data.  What
     depends on data is an explicit assumption: ``refetch_fraction``, the
-    share of SpAtten lanes that refetch key LSBs (a functional run knows)."""
-    timing = {cls: fn for ext in _extensions() for cls, fn in ext.TIMING.items()}
+    share of progressive-quantisation lanes that refetch key LSBs (a functional run knows)."""
+    timing = timing_functions()
     reports = []
     for op in module.walk():
         if isinstance(op, A.KernelOp):

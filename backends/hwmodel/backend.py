@@ -28,13 +28,13 @@ class HardwareModelBackend(Backend):
 
     def __init__(self, target: str = "salo", timing_only: bool = False,
                  record_trace: bool = False, refetch_fraction: float = 0.0):
-        if target not in T.PRESETS:
+        if target not in T.presets():
             raise BackendError(f"unknown target '{target}'; known: "
-                               + ", ".join(sorted(T.PRESETS)))
+                               + ", ".join(sorted(T.presets())))
         if not 0.0 <= refetch_fraction <= 1.0:
             raise BackendError(f"refetch_fraction must lie in [0, 1], got {refetch_fraction}")
         self.refetch_fraction = float(refetch_fraction)
-        """Timing-only: the share of SpAtten lanes assumed to refetch key
+        """Timing-only: the share of progressive-quantisation lanes assumed to refetch key
         LSBs (a functional run measures it)."""
         self.target = T.get_target(target)
         self.timing_only = timing_only

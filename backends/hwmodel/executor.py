@@ -23,11 +23,9 @@ from attn_ir import patterns as P
 from attn_ir import targets as T
 from attn_ir.reference import weighted_values
 from attn_ir.dialects import accel as A
+from attn_ir.backends.hwmodel.extension import instruction_handlers
 from attn_ir.backends.hwmodel.lanes import Lanes, kernel_lanes
 
-INSTRUCTION_HANDLERS: dict[type, object] = {}
-"""Functional semantics of instructions added by ``accel`` extensions:
-op class → ``fn(execution, op, lanes, active, step)``."""
 
 LANE_CHUNK_ELEMENTS = 1 << 24
 """Buffer elements held at once across a chunk of lanes (bounds memory)."""
@@ -135,7 +133,7 @@ class KernelExecution:
             return
         if isinstance(op, A.GlobalRowsOp):
             active = active[self.lanes.has_global_rows[lanes[active]]]
-        extension = INSTRUCTION_HANDLERS.get(type(op))
+        extension = instruction_handlers().get(type(op))
         if extension is not None:
             extension(self, op, lanes[active], active, step)
         else:

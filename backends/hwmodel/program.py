@@ -16,6 +16,7 @@ from xdsl.ir import SSAValue
 
 from attn_ir import targets as T
 from attn_ir.dialects import accel as A
+from attn_ir.backends.hwmodel.extension import instruction_costs
 
 def _shape(value: SSAValue) -> tuple[int, ...]:
     return tuple(cast(MemRefType, value.type).get_shape())
@@ -68,16 +69,13 @@ def _weight_stationary(op: A.SddmmOp | A.SpmmOp) -> bool:
     return op.dataflow is not None and op.dataflow.data == "ws"
 
 
-INSTRUCTION_COSTS: dict[type, object] = {}
-"""Costs of instructions added by ``accel`` extensions: op class →
-``fn(instr, op, kernel, target) -> (latency shape, Counter of operations)``
-(it may also set ``instr.dram_read_bytes`` / ``dram_write_bytes``)."""
 
 
 def _costs(instr: Instr, op: A.InstructionOp, kernel: A.KernelOp, target: T.Target) -> tuple:
     """(latency shape, operation counts) of one instance."""
-    if type(op) in INSTRUCTION_COSTS:
-        return INSTRUCTION_COSTS[type(op)](instr, op, kernel, target)
+    cost = instruction_costs().get(type(op))
+    if cost is not None:
+        return cost(instr, op, kernel, target)
     b, h, nq, nk, d, dv = kernel.dims
     if isinstance(op, A.DmaLoadOp):
         bits = op.bits.value.data if op.bits is not None else (

@@ -7,7 +7,7 @@ Functional execution runs the lane program for a chunk of lanes at once
 ``accel.refetch`` runs only in the lanes with a requantised row.
 Probabilities, column sums and importance are evaluated in float64 so the
 pruning and requantisation decisions are exactly those of the oracle
-(``attn_ir.spatten``); the datapath's width enters through the bytes the
+(``attn_ir.reference.spatten``); the datapath's width enters through the bytes the
 instructions move and the energy they cost.
 
 Timing walks each lane's program on the scoreboard of
@@ -33,15 +33,16 @@ from xdsl.interpreter import Interpreter, InterpreterFunctions, impl, register_i
 from xdsl.ir import Operation, SSAValue
 
 from attn_ir import patterns as P
-from attn_ir import spatten as S
+from attn_ir.reference import spatten as S
 from attn_ir import targets as T
 from attn_ir.reference import weighted_values
 from attn_ir.backends.hwmodel import KernelReport, _energy
 from attn_ir.backends.hwmodel.executor import exp_function
-from attn_ir.backends.hwmodel.program import INSTRUCTION_COSTS, Instr, _instr
+from attn_ir.backends.hwmodel.extension import HardwareExtension
+from attn_ir.backends.hwmodel.program import Instr, _instr
 from attn_ir.backends.hwmodel.timing import Timeline, _Scoreboard
 from attn_ir.dialects import accel as A
-from attn_ir.dialects import accel_spatten as AS
+from attn_ir.dialects.spatten import accel as AS
 
 LANE_CHUNK_ELEMENTS = 1 << 22
 """Buffer elements held at once across a chunk of lanes (bounds memory)."""
@@ -126,7 +127,7 @@ def _topk_cost(instr: Instr, op: AS.TopKInstrOp, kernel, target: T.Target):
     return (rows, n), Counter(max=rows * (compares + 1))
 
 
-INSTRUCTION_COSTS.update({
+_COSTS = {
     AS.DmaGatherOp: _transfer_cost,
     AS.DmaStoreRowsOp: _transfer_cost,
     AS.DequantizeOp: _dequantize_cost,
@@ -138,7 +139,7 @@ INSTRUCTION_COSTS.update({
     AS.ColumnSumOp: _elementwise("add", "probs"),
     AS.ImportanceAddOp: _elementwise("add", "colsum"),
     AS.HeadImportanceAddOp: _elementwise("add", "outputs"),
-})
+}
 
 
 # -- lanes ------------------------------------------------------------------------
@@ -603,7 +604,7 @@ def kernel_report(kernel: AS._RegionKernel, record_trace: bool = False,
         counters["topk_selections"] += sum(counts[i.op] for i in program.all
                                            if isinstance(i.op, AS.TopKInstrOp))
     arrays = 2 if target.unit_of("spmm") != target.unit_of("sddmm") else 1
-    buffers = _buffer_bytes(kernel)
+    buffers = A.buffer_bytes(kernel)
     return KernelReport(
         target=target.name, schedule="spatten", cycles=timeline.cycles,
         clock_hz=target.clock_hz, useful_ops=useful,
@@ -614,12 +615,6 @@ def kernel_report(kernel: AS._RegionKernel, record_trace: bool = False,
         energy_pj=_energy(target, ops, buf_read + buf_write, dram_read + dram_write),
         instances={i.op.name + f"#{n}": counts[i.op] for n, i in enumerate(program.all)},
         trace=timeline.trace, counters=dict(counters))
-
-
-def _buffer_bytes(kernel) -> dict[str, int]:
-    from attn_ir.passes.convert_spatten_to_accel import buffer_bytes
-
-    return buffer_bytes(kernel)
 
 
 def _refetched_lanes(kernel: AS._RegionKernel, execution: SpAttenExecution) -> np.ndarray:
@@ -639,7 +634,6 @@ def timing_report(kernel: AS._RegionKernel, record_trace: bool = False,
     return kernel_report(kernel, record_trace, refetch_fraction=refetch_fraction)
 
 
-TIMING = {AS.ProgressiveKernelOp: timing_report, AS.TokenKernelOp: timing_report}
 
 
 def hardware_functions(reports: list, record_trace: bool = False) -> InterpreterFunctions:
@@ -674,3 +668,9 @@ class SpAttenHardwareFunctions(InterpreterFunctions):
         self.reports.append(report)
         return tuple(outputs)
 
+
+EXTENSION = HardwareExtension(
+    instruction_costs=_COSTS,
+    functions=hardware_functions,
+    timing={AS.ProgressiveKernelOp: timing_report, AS.TokenKernelOp: timing_report},
+)

@@ -20,9 +20,11 @@ from the IR is copied into code unchecked (``names``, ``literals``).
 
 from __future__ import annotations
 
+import functools
 import importlib.resources
 import types
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import cast
 
 import numpy as np
@@ -48,15 +50,17 @@ from attn_ir.dialects import attn, cascade, tile
 RUNTIME_MARKER = "# --- EMITTED BELOW ---"
 STATE_DTYPES = {"f32": "np.float32", "f64": "np.float64"}
 
-EXTENSIONS: list[str] = [
-    "attn_ir.backends.numpy.sparse_flash",
-    "attn_ir.backends.numpy.spatten",
-    "attn_ir.backends.numpy.polarized",
-]
-"""Modules that emit the ops of dialect extensions: each exports
-``EMITTERS``, op class → ``fn(emitter, op, use, define) -> lines``; such a
-function may call ``emitter.add_runtime(title, source)`` for code its
-lines use (added to the module once)."""
+@dataclass(frozen=True)
+class NumpyExtension:
+    """What one system adds to the NumPy backend
+    (``attn_ir.backends.numpy.<system>``)."""
+
+    emitters: dict[type, Callable] = field(default_factory=dict)
+    """Op class → ``fn(emitter, op, use, define) -> lines``; such a function
+    may call ``emitter.add_runtime(title, source)`` for code its lines use
+    (added to the module once)."""
+    needs_tiling: tuple[type, ...] = ()
+    """Ops that must be lowered (tiled) before they are emitted."""
 
 
 class EmitError(BackendError):
@@ -404,22 +408,19 @@ class ModuleEmitter:
         return [comment + f" -> {out}", f"{out} = {text}"]
 
 
+@functools.cache
 def _extension_emitters() -> dict:
-    import importlib
+    from attn_ir.systems import extensions
 
-    out: dict = {}
-    for name in EXTENSIONS:
-        out.update(importlib.import_module(name).EMITTERS)
-    return out
+    return {cls: fn for ext in extensions("numpy") for cls, fn in ext.emitters.items()}
 
 
 def untiled_ops() -> tuple[type, ...]:
-    """Ops of dialect extensions that must be lowered (tiled) before they
-    are emitted: each extension's ``NEEDS_TILING``."""
-    import importlib
+    """Ops of every system that must be lowered (tiled) before they are
+    emitted."""
+    from attn_ir.systems import extensions
 
-    return tuple(cls for name in EXTENSIONS
-                 for cls in getattr(importlib.import_module(name), "NEEDS_TILING", ()))
+    return tuple(cls for ext in extensions("numpy") for cls in ext.needs_tiling)
 
 
 def emit_module(module: ModuleOp, options: EmitOptions | None = None) -> str:

@@ -175,7 +175,7 @@ class PredicateSource:
                 op = " | " if isinstance(pattern, P.Union) else " & "
                 return "(" + op.join(self._expression(p, nq, nk, owner) for p in parts) + ")"
         if hasattr(pattern, "as_tiles"):
-            # Patterns given as data (fixed masks, attn_ir.patterns.fixed_masks)
+            # Patterns given as data (fixed masks)
             # are emitted as their explicit tile table.
             return self._expression(pattern.as_tiles(nq, nk), nq, nk, owner)
         raise NotImplementedError(

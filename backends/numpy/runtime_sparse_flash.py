@@ -5,7 +5,7 @@ bucket-sorted sequences, causal on the original positions.
 The NumPy emitter copies everything below the ``EMITTED BELOW`` marker
 into each module that uses these ops (``attn_ir.backends.numpy.
 sparse_flash``), so this code imports only NumPy.  It restates the
-definitions of ``attn_ir.sparse_flash`` (tests check that they agree).
+definitions of ``attn_ir.reference.sparse_flash`` (tests check that they agree).
 
 How ``tile.indexed_attention`` runs (``_sf_indexed_attention``):
 
@@ -99,7 +99,7 @@ def _sf_hash_buckets(x, rotations):
     proj = np.empty((*x.shape[:3], rotations.shape[2]))
     for b in range(x.shape[0]):
         for h in range(x.shape[1]):
-            # One head at a time, as attn_ir.sparse_flash.hash_buckets does.
+            # One head at a time, as attn_ir.reference.sparse_flash.hash_buckets does.
             np.matmul(x[b, h].astype(np.float64), rotations[h], out=proj[b, h])
     up, down = proj.argmax(-1), proj.argmin(-1)
     top = np.take_along_axis(proj, up[..., None], -1)[..., 0]

@@ -1,5 +1,5 @@
 """Runtime of emitted modules: SpAtten's cascade pruning and progressive
-quantisation (Wang, Zhang, Han, HPCA 2021), restating ``attn_ir.spatten``.
+quantisation (Wang, Zhang, Han, HPCA 2021), restating ``attn_ir.reference.spatten``.
 
 The NumPy emitter copies everything below the ``EMITTED BELOW`` marker into
 each module that uses SpAtten's ops, so this code imports only NumPy.

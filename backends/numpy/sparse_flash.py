@@ -3,7 +3,7 @@ emitter's ``EXTENSIONS``).
 
 The statements call the runtime in ``runtime_sparse_flash`` (copied into
 the emitted module).  What depends only on attributes is computed here,
-with the definitions of ``attn_ir.sparse_flash``, and written into the
+with the definitions of ``attn_ir.reference.sparse_flash``, and written into the
 module as data: the LSH rotations of ``attn.hash_buckets`` (exact float64
 literals) and the indices chosen by ``attn.keep_random`` (a hex bitmap).
 The full-length attentions and ``attn.indexed_attention`` must be tiled
@@ -17,16 +17,17 @@ from typing import cast
 import numpy as np
 from xdsl.dialects.builtin import TensorType
 
-from attn_ir import sparse_flash as SF
+from attn_ir.reference import sparse_flash as SF
 from attn_ir.backends.numpy.emitter import (
+    NumpyExtension,
     EmitError,
     ModuleEmitter,
     runtime_source,
     storage_dtype,
 )
 from attn_ir.backends.numpy.literals import LINE_WIDTH, float_literal, int_literal
-from attn_ir.dialects import sparse_flash as D
-from attn_ir.dialects.tile_indexed import TiledIndexedAttentionOp
+from attn_ir.dialects.sparse_flash import attn as D
+from attn_ir.dialects.sparse_flash.tile import TiledIndexedAttentionOp
 
 RUNTIME_TITLE = "runtime: Sparse Flash Attention (QK-dropping, hash buckets)"
 DATA_TITLE = "Sparse Flash Attention data, computed at compile time"
@@ -162,3 +163,6 @@ EMITTERS = {
 
 NEEDS_TILING = (D.IndexedAttentionOp, D.QKDropAttentionOp, D.HashAttentionOp)
 """Lowered by the backend's default pipeline (``attn-tile`` compacts and tiles them)."""
+
+
+EXTENSION = NumpyExtension(emitters=EMITTERS, needs_tiling=NEEDS_TILING)

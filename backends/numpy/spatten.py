@@ -12,11 +12,11 @@ from typing import cast
 
 from xdsl.dialects.builtin import TensorType
 
-from attn_ir.backends.numpy.emitter import ModuleEmitter, runtime_source, storage_dtype
+from attn_ir.backends.numpy.emitter import NumpyExtension, ModuleEmitter, runtime_source, storage_dtype
 from attn_ir.backends.numpy.literals import float_literal, int_literal
 from attn_ir.backends.numpy.names import safe_text
-from attn_ir.dialects import spatten as D
-from attn_ir.dialects.tile_spatten import TiledProgressiveAttentionOp
+from attn_ir.dialects.spatten import attn as D
+from attn_ir.dialects.spatten.tile import TiledProgressiveAttentionOp
 
 RUNTIME_TITLE = "runtime: SpAtten (cascade pruning, top-k, progressive quantisation)"
 
@@ -148,3 +148,6 @@ EMITTERS = {
     D.ProgressiveAttentionOp: emit_progressive,
     TiledProgressiveAttentionOp: emit_tiled_progressive,
 }
+
+
+EXTENSION = NumpyExtension(emitters=EMITTERS)

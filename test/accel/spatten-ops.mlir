@@ -1,5 +1,5 @@
 // Round trip of SpAtten's kernels and instructions in the accel dialect
-// (attn_ir.dialects.accel_spatten): accel.progressive_kernel with its
+// (attn_ir.dialects.spatten.accel): accel.progressive_kernel with its
 // steps and refetch region, accel.token_kernel, and every instruction
 // (dma_gather of lists, scales and rows with bit widths, dequantize with and
 // without LSBs, position_mask, requant_check, select_rows, topk, select,

@@ -1,4 +1,4 @@
-// Round trip of SpAtten's ops in the attn dialect (attn_ir.dialects.spatten):
+// Round trip of SpAtten's ops in the attn dialect (attn_ir.dialects.spatten.attn):
 // quantisation into MSB/LSB planes, index lists, top-k by count and by
 // ratio, gather and scatter, the progressive attention (with and without
 // heads and local value pruning) and the importance accumulators, in the

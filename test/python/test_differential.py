@@ -1,4 +1,4 @@
-"""Differential testing: random cases (``attn_ir.differential.cases``) and
+"""Differential testing: random cases (``attn_ir.testing.differential.cases``) and
 every saved regression (``test/regressions/*.mlir``) give the reference's
 result on every engine.  ``bench/differential.py`` runs the same harness on
 many more cases."""
@@ -12,7 +12,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 
 from attn_ir import patterns as P
-from attn_ir.differential import NUMPY_LEVELS, Case, cases, check, load, save
+from attn_ir.testing.differential import NUMPY_LEVELS, Case, cases, check, load, save
 
 REGRESSIONS = sorted((Path(__file__).resolve().parent.parent / "regressions").glob("*.mlir"))
 
@@ -57,7 +57,7 @@ def test_a_wrong_engine_is_reported(monkeypatch):
 
 
 def test_nan_must_match_where_the_reference_has_it():
-    from attn_ir.differential import _max_error
+    from attn_ir.testing.differential import _max_error
 
     ref = np.array([1.0, np.nan])
     assert _max_error(np.array([1.0, np.nan], np.float32), ref) == 0

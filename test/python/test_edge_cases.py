@@ -1,7 +1,7 @@
 """Edge cases on every engine: the interpreter at every level, the NumPy
 backend at every level it emits, and the hardware model on each target that
 takes the pattern, all compared with the reference
-(``attn_ir.differential.check``) on hand-made inputs."""
+(``attn_ir.testing.differential.check``) on hand-made inputs."""
 
 from __future__ import annotations
 
@@ -10,16 +10,14 @@ import pytest
 
 from attn_ir import patterns as P
 from attn_ir import reference
-from attn_ir.differential import Case, check, target_takes
-
-TARGETS = ("salo", "fusemax", "flat", "spatten", "vitcod")
+from attn_ir.testing.differential import Case, all_targets, check, target_takes
 
 
 def cases(pattern: P.Pattern, nq: int = 12, nk: int = 12, **kw):
     """The case on every target that takes it, and without a target."""
-    targets = [t for t in TARGETS if target_takes(t, pattern, nq, nk)]
-    return [Case(pattern, 1, 2, nq, nk, 8, 4, tile_q=4, tile_k=5, target=t, **kw)
-            for t in [None, *targets]]
+    every = [Case(pattern, 1, 2, nq, nk, 8, 4, tile_q=4, tile_k=5, target=t, **kw)
+             for t in [None, *all_targets()]]
+    return [c for c in every if target_takes(c)]
 
 
 def inputs(case: Case, scale: float = 1.0) -> list[np.ndarray]:

@@ -1,12 +1,12 @@
 """A sample of ``bench/fuzz.py``: mutated IR fed to attn-opt,
 attn-translate and attn-run never makes them crash, hang or leave a
-half-written output (``attn_ir.fuzzing``)."""
+half-written output (``attn_ir.testing.fuzzing``)."""
 
 from __future__ import annotations
 
 import numpy as np
 
-from attn_ir.fuzzing import Case, fuzz, mutate, run_case
+from attn_ir.testing.fuzzing import Case, fuzz, mutate, run_case
 
 
 def test_fuzz_sample_has_no_crash():

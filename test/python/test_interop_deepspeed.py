@@ -11,6 +11,7 @@ from attn_ir import patterns as P
 from attn_ir.builder import attention
 from attn_ir.interop import deepspeed as ds
 from attn_ir.pipeline import print_module, process
+from attn_ir.dialects.attn import parse_pattern
 
 BLOCK = 4
 
@@ -202,6 +203,6 @@ def test_imported_pattern_is_ir():
     cfg = {"mode": "fixed", "block": 8, "different_layout_per_head": True,
            "num_different_global_patterns": 2}
     p = ds.pattern(cfg, 128, num_heads=2)
-    assert P.parse(str(p)) == p
+    assert parse_pattern(str(p)) == p
     result = process(print_module(attention((1, 2, 128, 16), (1, 2, 128, 16), pattern=p)), "t")
     assert result.ok, [str(d) for d in result.diagnostics]

@@ -21,6 +21,7 @@ from attn_ir import patterns as P  # noqa: E402
 from attn_ir import reference  # noqa: E402
 from attn_ir.builder import attention  # noqa: E402
 from attn_ir.interop import flex  # noqa: E402
+from attn_ir.dialects.attn import parse_pattern
 
 from conftest import FAMILIES, cases  # noqa: E402
 
@@ -139,7 +140,7 @@ def test_block_mask_shapes_and_broadcasting():
     pattern may be given as IR text; block sizes may differ."""
     text = "#attn.union<[#attn.window<left = 3, right = 3>, #attn.global<[0]>]>"
     bm = flex.to_block_mask(text, None, None, 64, 48, block_size=(16, 8))
-    theirs = create_block_mask(flex.mask_mod(P.parse(text), 64, 48), None, None, 64, 48,
+    theirs = create_block_mask(flex.mask_mod(parse_pattern(text), 64, 48), None, None, 64, 48,
                                device="cpu", BLOCK_SIZE=(16, 8))
     assert bm.kv_num_blocks.shape == (1, 1, 4)
     assert bm.kv_indices.shape == (1, 1, 4, 6)
@@ -193,7 +194,7 @@ def test_from_mask_mod_round_trip(name):
         np.array_equal(p.dense_mask(NQ, NK, 0), p.dense_mask(NQ, NK, h)) for h in range(H)))
     for h in range(H):
         np.testing.assert_array_equal(explicit.dense_mask(NQ, NK, h), p.dense_mask(NQ, NK, h))
-    assert P.parse(str(explicit)) == explicit
+    assert parse_pattern(str(explicit)) == explicit
 
 
 @pytest.mark.parametrize("fn, expected", [

@@ -166,10 +166,10 @@ def test_footprint_does_not_grow_with_sequence_length():
 def test_pipeline_runs_on_every_preset():
     """decompose, fuse to one pass and tile: every preset at its published
     size compiles, and every static attention becomes a tile.attention."""
-    from attn_ir.presets import PRESETS, build_module, get_preset
+    from attn_ir.presets import all_presets, build_module, get_preset
 
     spec = "attn-decompose,attn-fuse{passes=1},attn-tile{q=64 k=64}"
-    for name in PRESETS:
+    for name in all_presets():
         module = build_module(get_preset(name))
         static = sum(isinstance(op, AttentionOp) for op in module.walk())
         result = process(print_module(module), name, parse_pipeline(spec))

@@ -21,7 +21,7 @@ from attn_ir.backends.numpy import EmitError, EmitOptions, emit_module, load_mod
 from attn_ir.backends.numpy.names import Namer, python_name, safe_text
 from attn_ir.backends.numpy.predicates import FAMILY_FUNCTIONS, PredicateSource
 from attn_ir.builder import attention
-from attn_ir.oracle import reference_outputs
+from attn_ir.reference.oracle import reference_outputs
 from attn_ir.pipeline import parse_pipeline, print_module, process
 
 from conftest import FAMILIES, cases
@@ -171,7 +171,7 @@ PRESET_SIZES = {
 }
 
 
-@pytest.mark.parametrize("name", sorted(n for n, p in presets.PRESETS.items()
+@pytest.mark.parametrize("name", sorted(n for n, p in presets.all_presets().items()
                                      if p.builder is None))
 def test_presets_match_reference(name):
     seq_len, layers = PRESET_SIZES[name]

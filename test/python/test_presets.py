@@ -15,7 +15,7 @@ from xdsl.dialects.builtin import ModuleOp
 from attn_ir import patterns as P
 from attn_ir.dialects.attn import AttentionOp
 from attn_ir.pipeline import print_module, process
-from attn_ir.presets import PRESETS, PresetError, build_module, get_preset
+from attn_ir.presets import PresetError, all_presets, build_module, get_preset
 
 BIN = os.path.dirname(sys.executable)
 
@@ -24,7 +24,7 @@ def _ops(module: ModuleOp) -> list[AttentionOp]:
     return [op for op in module.walk() if isinstance(op, AttentionOp)]
 
 
-PATTERN_PRESETS = [name for name, p in PRESETS.items() if p.builder is None]
+PATTERN_PRESETS = [name for name, p in all_presets().items() if p.builder is None]
 """Presets with one attn.attention per layer.  The others (dynamic sparsity,
 built by their own ``builder``) are tested with their ops (e.g.
 test_spatten.py)."""
@@ -32,7 +32,7 @@ test_spatten.py)."""
 
 @pytest.mark.parametrize("name", PATTERN_PRESETS)
 def test_preset_builds_verifies_and_round_trips(name):
-    preset = PRESETS[name]
+    preset = all_presets()[name]
     module = build_module(preset)
     module.verify()
     text = print_module(module)
@@ -70,7 +70,7 @@ PUBLISHED = {
 def test_published_shapes():
     assert set(PATTERN_PRESETS) == set(PUBLISHED)
     for name, shape in PUBLISHED.items():
-        p = PRESETS[name]
+        p = all_presets()[name]
         assert (p.layers, p.heads, p.head_dim, p.seq_len) == shape, name
         assert p.batch == 1
         assert p.description and "\n" not in p.description
@@ -80,14 +80,14 @@ def test_published_shapes():
 
 def test_patterns_per_family():
     longformer = P.Union((P.Window(256, 256), P.Global((0,))))
-    assert PRESETS["longformer-base-4096"].pattern(3, 4096) == longformer
-    assert PRESETS["longformer-large-4096"].pattern(23, 4096) == longformer
-    assert PRESETS["bert-base"].pattern(0, 512) == P.Dense()
-    assert PRESETS["gpt2"].pattern(0, 1024) == P.Causal()
-    assert PRESETS["sparse-transformer-strided"].pattern(0, 12288) == P.Strided(128)
-    assert PRESETS["sparse-transformer-fixed"].pattern(0, 12288) == P.Fixed(128, 32)
+    assert all_presets()["longformer-base-4096"].pattern(3, 4096) == longformer
+    assert all_presets()["longformer-large-4096"].pattern(23, 4096) == longformer
+    assert all_presets()["bert-base"].pattern(0, 512) == P.Dense()
+    assert all_presets()["gpt2"].pattern(0, 1024) == P.Causal()
+    assert all_presets()["sparse-transformer-strided"].pattern(0, 12288) == P.Strided(128)
+    assert all_presets()["sparse-transformer-fixed"].pattern(0, 12288) == P.Fixed(128, 32)
 
-    bigbird = PRESETS["bigbird-roberta-base"].pattern(5, 4096)
+    bigbird = all_presets()["bigbird-roberta-base"].pattern(5, 4096)
     assert bigbird == P.Union((
         P.BlockLocal(64, 1, 1), P.RandomBlocks(64, 3, seed=5),
         P.Global(tuple(range(64)) + tuple(range(4032, 4096))),

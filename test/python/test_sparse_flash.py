@@ -11,11 +11,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import attn_ir
-from attn_ir import sparse_flash as SF
+from attn_ir.reference import sparse_flash as SF
 from attn_ir.backends.hwmodel import run as hw_run
 from attn_ir.backends.hwmodel import time_module
 from attn_ir.backends.numpy.emitter import runtime_source
-from attn_ir.builder_sparse_flash import hash_attention, qk_drop_attention
+from attn_ir.builder.sparse_flash import hash_attention, qk_drop_attention
 from attn_ir.interpreter import first_function, run_function
 from attn_ir.pipeline import parse_pipeline, print_module, process
 
@@ -334,10 +334,10 @@ def test_doc_example_runs(capsys):
 @pytest.mark.parametrize("name", ["gpt2-8k-hash", "gpt2-8k-qkdrop"])
 def test_presets_build_and_run(name):
     from attn_ir.backends.registry import random_inputs
-    from attn_ir.oracle import reference_outputs
-    from attn_ir.presets import PRESETS, build_module
+    from attn_ir.reference.oracle import reference_outputs
+    from attn_ir.presets import all_presets, build_module
 
-    preset = PRESETS[name]
+    preset = all_presets()[name]
     assert (preset.layers, preset.heads, preset.head_dim, preset.seq_len) == (12, 12, 64, 8192)
     module = build_module(preset, seq_len=96, layers=2)
     module.verify()

@@ -19,21 +19,22 @@ from xdsl.dialects import func
 
 from attn_ir import patterns as P
 from attn_ir import reference
-from attn_ir import spatten as S
+from attn_ir.reference import spatten as S
 from attn_ir.backends import hwmodel
 from attn_ir.backends.numpy import emit_module, load_module
 from attn_ir.backends.registry import random_inputs, result_names, select_function
 from attn_ir.interpreter import run_function
-from attn_ir.oracle import reference_outputs
+from attn_ir.reference.oracle import reference_outputs
 from attn_ir.pipeline import parse_pipeline, print_module, process
 from attn_ir.presets import build_module, get_preset
-from attn_ir.presets_spatten import (
+from attn_ir.presets.spatten import (
     BERT_SCHEDULE,
     DENSE_12BIT,
     GPT2_SCHEDULE,
     build_spatten_module,
 )
-from attn_ir.targets import get_target, quickselect_cycles
+from attn_ir.targets import get_target
+from attn_ir.targets.spatten import quickselect_cycles
 
 BIN = os.path.dirname(sys.executable)
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))

@@ -16,8 +16,9 @@ from click.testing import CliRunner
 from attn_ir import patterns as P
 from attn_ir.cli.tool import main
 from attn_ir.pipeline import print_module, process
-from attn_ir.presets import PRESETS, build_module, get_preset
+from attn_ir.presets import all_presets, build_module, get_preset
 from attn_ir.stats import density_grid, module_stats
+from attn_ir.dialects.attn import parse_pattern
 
 BIN = os.path.dirname(sys.executable)
 
@@ -69,7 +70,7 @@ REDUCED = {
 
 
 def test_reduced_covers_every_preset():
-    assert set(REDUCED) == {n for n, p in PRESETS.items() if p.builder is None}
+    assert set(REDUCED) == {n for n, p in all_presets().items() if p.builder is None}
 
 
 @pytest.mark.parametrize("name", list(REDUCED))
@@ -140,7 +141,7 @@ def test_every_preset_at_default_length_without_dense_matrices(monkeypatch):
         raise AssertionError("statistics must not build an N x N matrix")
 
     monkeypatch.setattr(P.Pattern, "dense_mask", no_dense)
-    for name, preset in PRESETS.items():
+    for name, preset in all_presets().items():
         if preset.builder is not None:  # no attn.attention ops to take statistics of
             continue
         module = build_module(preset)
@@ -170,7 +171,7 @@ func.func @f(%q: tensor<1x2x40x8xf32>, %m: tensor<1x1x40x40xi1>) -> tensor<1x2x4
 
 def test_head_dependent_pattern_counts_every_head():
     (row,) = stats_json(HEAD_DEPENDENT, "--tile", "8")
-    pattern = P.parse(row["pattern"])
+    pattern = parse_pattern(row["pattern"])
     assert pattern.head_dependent
     assert {k: row[k] for k in ("nnz", "tiles_full", "tiles_partial", "tiles_skipped")} \
         == dense_counts(pattern, 2, 3, 40, 40, 8)

@@ -1,6 +1,6 @@
 """ViTCoD: fixed masks, polarisation, the Q/K auto-encoder, both backends and
-the vitcod target's cycle model (attn_ir.patterns.fixed_masks,
-attn_ir.patterns.polarization, attn_ir.qk_autoencoder, attn-polarize,
+the vitcod target's cycle model (attn_ir.patterns.vitcod.masks,
+attn_ir.patterns.vitcod.polarization, attn_ir.reference.vitcod_autoencoder, attn-polarize,
 convert-polarized-to-accel, backends/*/polarized.py)."""
 
 from __future__ import annotations
@@ -16,21 +16,21 @@ import pytest
 
 from attn_ir import patterns as P
 from attn_ir import reference
-from attn_ir import reference_polarized as R
+from attn_ir.reference import vitcod as R
 from attn_ir.backends.hwmodel import run, time_module
-from attn_ir.backends.hwmodel.polarized import vitcod_breakdown
+from attn_ir.backends.hwmodel.vitcod import vitcod_breakdown
 from attn_ir.backends.numpy import emit_module, load_module
 from attn_ir.backends.registry import random_inputs, select_function
 from attn_ir.context import make_context
 from attn_ir.dialects import accel as A
 from attn_ir.interpreter import run_function
-from attn_ir.oracle import reference_outputs
-from attn_ir.patterns.fixed_masks import MaskFile, SyntheticMask, synthetic_vit_mask
-from attn_ir.patterns.polarization import PolarPart, polarize
+from attn_ir.reference.oracle import reference_outputs
+from attn_ir.patterns.vitcod.masks import MaskFile, SyntheticMask, synthetic_vit_mask
+from attn_ir.patterns.vitcod.polarization import PolarPart, polarize
 from attn_ir.pipeline import parse_pipeline
 from attn_ir.presets import build_module, get_preset
-from attn_ir.presets_vitcod import deit_module
-from attn_ir.qk_autoencoder import AutoEncoderError, QKAutoEncoder, seeded_weights
+from attn_ir.presets.vitcod import deit_module
+from attn_ir.reference.vitcod_autoencoder import AutoEncoderError, QKAutoEncoder, seeded_weights
 from attn_ir.targets import get_target
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))

@@ -1,4 +1,4 @@
-// Round trip of tile.progressive_attention (attn_ir.dialects.tile_spatten):
+// Round trip of tile.progressive_attention (attn_ir.dialects.spatten.tile):
 // whole q, K and V planes with the index lists of the rows to fetch, the
 // original positions, optionally the heads; block sizes and the scale are
 // explicit at this level.

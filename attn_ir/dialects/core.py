@@ -1,0 +1,13 @@
+"""The core system's dialects: the bases of ``attn``, ``cascade``, ``tile``
+and ``accel``."""
+
+from attn_ir.dialects import DialectExtension
+from attn_ir.dialects.accel import Accel
+from attn_ir.dialects.attn import Attn
+from attn_ir.dialects.cascade import Cascade
+from attn_ir.dialects.tile import Tile
+
+EXTENSION = DialectExtension(
+    ops={d.name: tuple(d.operations) for d in (Attn, Cascade, Tile, Accel)},
+    attributes={d.name: tuple(d.attributes) for d in (Attn, Cascade, Tile, Accel)},
+)
