@@ -42,15 +42,12 @@ from typing import ClassVar, cast
 
 from xdsl.dialects.builtin import (
     ArrayAttr,
-    Float16Type,
-    Float32Type,
     Float64Type,
     FloatAttr,
     IntAttr,
     IntegerType,
     StringAttr,
     TensorType,
-    BFloat16Type,
 )
 from xdsl.ir import Attribute, Dialect, Operation, ParametrizedAttribute, SSAValue
 from xdsl.irdl import (
@@ -71,8 +68,8 @@ from xdsl.traits import HasCanonicalizationPatternsTrait, Pure
 from xdsl.utils.exceptions import VerifyException
 
 from attn_ir import patterns as P
+from attn_ir.dialects.utils import FLOAT_TYPES, tensor_shape
 
-FLOAT_TYPES = (Float16Type, BFloat16Type, Float32Type, Float64Type)
 
 
 class PatternAttr(ParametrizedAttribute):
@@ -397,12 +394,8 @@ class AttentionHasCanonicalizationPatterns(HasCanonicalizationPatternsTrait):
 
 def attention_shape(value: SSAValue | Attribute, what: str, owner: str) -> TensorType:
     """The value's type as a static, rank-4 float tensor, or a VerifyException."""
-    t = value if isinstance(value, Attribute) else value.type
-    if not isinstance(t, TensorType) or len(t.get_shape()) != 4:
-        raise VerifyException(f"'{owner}' {what} must be a rank-4 tensor, got {t}")
-    if any(d < 0 for d in t.get_shape()):
-        raise VerifyException(f"'{owner}' {what} must have a static shape, got {t}")
-    return cast(TensorType, t)
+    tensor_shape(owner, value, what, rank=4)
+    return cast(TensorType, value if isinstance(value, Attribute) else value.type)
 
 
 def verify_scale(op: Operation, scale: float, element_type: Attribute) -> None:

@@ -58,7 +58,8 @@ from xdsl.traits import Pure
 from xdsl.utils.exceptions import VerifyException
 
 from attn_ir import patterns as P
-from attn_ir.dialects.attn import FLOAT_TYPES, PatternAttr
+from attn_ir.dialects.attn import PatternAttr
+from attn_ir.dialects.utils import expect_float, expect_shape, tensor_shape
 
 KEY = "m"
 KEY_OUTER = "m1"
@@ -67,24 +68,9 @@ KEY_INNER = "m0"
 
 def _shape(value: SSAValue | Attribute, what: str, owner: str,
            rank: int | None = None) -> tuple[int, ...]:
-    t = value if isinstance(value, Attribute) else value.type
-    if not isinstance(t, TensorType):
-        raise VerifyException(f"'{owner}' {what} must be a tensor, got {t}")
-    if rank is not None and len(t.get_shape()) != rank:
-        raise VerifyException(f"'{owner}' {what} must be a rank-{rank} tensor, got {t}")
-    if not isinstance(t.element_type, FLOAT_TYPES):
-        raise VerifyException(f"'{owner}' {what} must have a float element type, got {t}")
-    shape = tuple(t.get_shape())
-    if any(d < 0 for d in shape):
-        raise VerifyException(f"'{owner}' {what} must have a static shape, got {t}")
+    shape = tensor_shape(owner, value, what, rank)
+    expect_float(owner, what, value)
     return shape
-
-
-def _expect(owner: str, what: str, got: tuple[int, ...], want: tuple[int, ...]) -> None:
-    if got != want:
-        raise VerifyException(
-            f"'{owner}' {what} must have shape {'x'.join(map(str, want))}, "
-            f"got {'x'.join(map(str, got))}")
 
 
 def _same_element_type(owner: str, *values: SSAValue) -> None:
@@ -159,14 +145,14 @@ class QKOp(CascadeOp):
                 f"'{self.name}' k must be {b}x{h}xNkx{d} to match q, got {kb}x{kh}x{nk}x{kd}")
         out = _shape(self.scores, "result", self.name)
         if len(out) == 4:
-            _expect(self.name, "result", out, (b, h, nq, nk))
+            expect_shape(self.name, "result", out, (b, h, nq, nk))
         elif len(out) == 5:
             m1, m0 = out[3], out[4]
             if m0 <= 0 or m1 != -(-nk // m0):
                 raise VerifyException(
                     f"'{self.name}' split result needs M1 = ceil({nk} / M0), "
                     f"got M1 = {m1}, M0 = {m0}")
-            _expect(self.name, "result", out[:3], (b, h, nq))
+            expect_shape(self.name, "result", out[:3], (b, h, nq))
         else:
             raise VerifyException(f"'{self.name}' result must have rank 4 or 5")
         pattern = self.pattern.pattern
@@ -214,7 +200,7 @@ class _ReduceLastOp(CascadeOp):
         s = _shape(self.input, "input", self.name)
         if len(s) not in (4, 5):
             raise VerifyException(f"'{self.name}' input must be scores of rank 4 or 5")
-        _expect(self.name, "result", _shape(self.output, "result", self.name), s[:-1])
+        expect_shape(self.name, "result", _shape(self.output, "result", self.name), s[:-1])
         _same_element_type(self.name, self.input, self.output)
 
 
@@ -255,8 +241,8 @@ class _BroadcastLastOp(CascadeOp):
         if len(a) not in self.LHS_RANKS:
             raise VerifyException(
                 f"'{self.name}' lhs must have rank {' or '.join(map(str, self.LHS_RANKS))}")
-        _expect(self.name, "rhs", _shape(self.rhs, "rhs", self.name), a[:-1])
-        _expect(self.name, "result", _shape(self.output, "result", self.name), a)
+        expect_shape(self.name, "rhs", _shape(self.rhs, "rhs", self.name), a[:-1])
+        expect_shape(self.name, "result", _shape(self.output, "result", self.name), a)
         _same_element_type(self.name, self.lhs, self.rhs, self.output)
 
 
@@ -315,15 +301,15 @@ class AVOp(CascadeOp):
         ps = _shape(self.p, "p", self.name)
         b, h, nk, dv = _shape(self.v, "v", self.name, rank=4)
         if len(ps) == 4:
-            _expect(self.name, "p", ps, (b, h, ps[2], nk))
+            expect_shape(self.name, "p", ps, (b, h, ps[2], nk))
         elif len(ps) == 5:
             if ps[4] <= 0 or ps[3] != -(-nk // ps[4]):
                 raise VerifyException(
                     f"'{self.name}' split p has {ps[3]}x{ps[4]} keys, v has {nk}")
-            _expect(self.name, "p", ps[:2], (b, h))
+            expect_shape(self.name, "p", ps[:2], (b, h))
         else:
             raise VerifyException(f"'{self.name}' p must have rank 4 or 5")
-        _expect(self.name, "result", _shape(self.output, "result", self.name),
+        expect_shape(self.name, "result", _shape(self.output, "result", self.name),
                 (*ps[:-1], dv))
         _same_element_type(self.name, self.p, self.v, self.output)
 
@@ -353,7 +339,7 @@ class RunningMaxOp(_RunningOp):
         s = _shape(self.input, "input", self.name)
         if len(s) != 4:
             raise VerifyException(f"'{self.name}' input must be [B, H, Nq, M1]")
-        _expect(self.name, "result", _shape(self.output, "result", self.name), s)
+        expect_shape(self.name, "result", _shape(self.output, "result", self.name), s)
         _same_element_type(self.name, self.input, self.output)
 
 
@@ -375,7 +361,7 @@ class RescaleOp(_RunningOp):
         s = _shape(self.input, "input", self.name)
         if len(s) != 4:
             raise VerifyException(f"'{self.name}' input must be [B, H, Nq, M1]")
-        _expect(self.name, "result", _shape(self.output, "result", self.name), s)
+        expect_shape(self.name, "result", _shape(self.output, "result", self.name), s)
         _same_element_type(self.name, self.input, self.output)
 
 
@@ -399,8 +385,8 @@ class RunningSumOp(_RunningOp):
         s = _shape(self.local, "local", self.name)
         if len(s) != 4:
             raise VerifyException(f"'{self.name}' local must be [B, H, Nq, M1]")
-        _expect(self.name, "factor", _shape(self.factor, "factor", self.name), s)
-        _expect(self.name, "result", _shape(self.output, "result", self.name), s[:-1])
+        expect_shape(self.name, "factor", _shape(self.factor, "factor", self.name), s)
+        expect_shape(self.name, "result", _shape(self.output, "result", self.name), s[:-1])
         _same_element_type(self.name, self.local, self.factor, self.output)
 
 
@@ -425,8 +411,8 @@ class RunningAVOp(_RunningOp):
         s = _shape(self.local, "local", self.name)
         if len(s) != 5:
             raise VerifyException(f"'{self.name}' local must be [B, H, Nq, M1, Dv]")
-        _expect(self.name, "factor", _shape(self.factor, "factor", self.name), s[:4])
-        _expect(self.name, "result", _shape(self.output, "result", self.name),
+        expect_shape(self.name, "factor", _shape(self.factor, "factor", self.name), s[:4])
+        expect_shape(self.name, "result", _shape(self.output, "result", self.name),
                 (*s[:3], s[4]))
         _same_element_type(self.name, self.local, self.factor, self.output)
 

@@ -55,7 +55,8 @@ from xdsl.traits import Pure
 from xdsl.utils.exceptions import VerifyException
 
 from attn_ir import patterns as P
-from attn_ir.dialects.attn import FLOAT_TYPES, PatternAttr, attention_shape, verify_scale
+from attn_ir.dialects.utils import FLOAT_TYPES
+from attn_ir.dialects.attn import PatternAttr, attention_shape, verify_scale
 
 
 def _array(attr: DenseArrayBase, dtype) -> np.ndarray:

@@ -15,6 +15,7 @@ from attn_ir.reference import spatten as S
 from attn_ir.dialects.spatten import attn as D
 from attn_ir.dialects.spatten.tile import TiledProgressiveAttentionOp
 from attn_ir.interpreter import InterpreterExtension
+from attn_ir.dialects.utils import float_prop
 
 
 def _shape(value) -> tuple[int, ...]:
@@ -32,7 +33,7 @@ def progressive(op, q, k_msb, k_lsb, k_scale, v_msb, v_scale, q_pos, k_pos, head
         q, k_msb, k_lsb, k_scale, v_msb, v_scale, q_pos, k_pos, op.pattern.pattern,
         scale=op.scale_value if hasattr(op, "scale_value") else op.scale.value.data,
         lsb_bits=op.lsb_bits.value.data, threshold=op.threshold.value.data,
-        value_keep=D.float_prop(op.value_keep), context=op.context.value.data, heads=heads)
+        value_keep=float_prop(op.value_keep), context=op.context.value.data, heads=heads)
     return o.astype(_out_dtype(op.output)), colsum, requant
 
 

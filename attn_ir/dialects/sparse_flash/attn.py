@@ -62,7 +62,7 @@ from xdsl.irdl import (
 from xdsl.traits import Pure
 from xdsl.utils.exceptions import VerifyException
 
-from attn_ir.dialects.attn import FLOAT_TYPES
+from attn_ir.dialects import utils
 
 
 def _text(shape) -> str:
@@ -74,15 +74,10 @@ def tensor_shape(value: SSAValue | Attribute, what: str, owner: str, rank: int,
     """The static shape of a tensor of ``rank`` whose element type is a
     float (``element = "float"``) or i32 (``"i32"``), or a VerifyException
     naming the op and the value."""
-    t = value if isinstance(value, Attribute) else value.type
-    if not isinstance(t, TensorType) or len(t.get_shape()) != rank:
-        raise VerifyException(f"'{owner}' {what} must be a rank-{rank} tensor, got {t}")
-    shape = tuple(t.get_shape())
-    if any(d < 0 for d in shape):
-        raise VerifyException(f"'{owner}' {what} must have a static shape, got {t}")
-    et = t.element_type
-    if element == "float" and not isinstance(et, FLOAT_TYPES):
-        raise VerifyException(f"'{owner}' {what} must have a float element type, got {et}")
+    shape = utils.tensor_shape(owner, value, what, rank)
+    if element == "float":
+        utils.expect_float(owner, what, value)
+    et = utils.element_type(value)
     if element == "i32" and et != i32:
         raise VerifyException(f"'{owner}' {what} must have element type i32 (token "
                               f"indices), got {et}")

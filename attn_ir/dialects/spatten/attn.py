@@ -64,47 +64,21 @@ from xdsl.traits import Pure
 from xdsl.utils.exceptions import VerifyException
 
 from attn_ir import patterns as P
-from attn_ir.dialects.attn import FLOAT_TYPES, PatternAttr
+from attn_ir.dialects.attn import PatternAttr
+from attn_ir.dialects.utils import (
+    element_type as element,
+    expect_float,
+    expect_shape,
+    float_prop,
+    int_prop,
+    shape_text,
+    tensor_shape,
+)
 
 INDEX = IntegerType(64)
 I1 = IntegerType(1)
 
 
-def _fmt(shape: Sequence[int]) -> str:
-    return "x".join(map(str, shape)) if len(shape) else "scalar"
-
-
-def tensor_shape(op: IRDLOperation, value: SSAValue | Attribute, what: str,
-                 rank: int | None = None) -> tuple[int, ...]:
-    """The static shape of a tensor operand or result, or a VerifyException
-    naming the op and the value."""
-    t = value if isinstance(value, Attribute) else value.type
-    if not isinstance(t, TensorType):
-        raise VerifyException(f"'{op.name}' {what} must be a tensor, got {t}")
-    shape = tuple(t.get_shape())
-    if rank is not None and len(shape) != rank:
-        raise VerifyException(f"'{op.name}' {what} must be a rank-{rank} tensor, got {t}")
-    if any(d < 0 for d in shape):
-        raise VerifyException(f"'{op.name}' {what} must have a static shape, got {t}")
-    return shape
-
-
-def element(value: SSAValue | Attribute) -> Attribute:
-    t = value if isinstance(value, Attribute) else value.type
-    return cast(TensorType, t).element_type
-
-
-def expect_shape(op: IRDLOperation, what: str, got: Sequence[int], want: Sequence[int]) -> None:
-    if tuple(got) != tuple(want):
-        raise VerifyException(f"'{op.name}' {what} must have shape {_fmt(want)}, got {_fmt(got)}")
-
-
-def expect_float(op: IRDLOperation, what: str, value: SSAValue | Attribute,
-                 types: tuple = FLOAT_TYPES) -> None:
-    if not isinstance(element(value), types):
-        names = "f64" if types == (Float64Type,) else "a float"
-        raise VerifyException(
-            f"'{op.name}' {what} must have {names} element type, got {element(value)}")
 
 
 def index_list(op: IRDLOperation, value: SSAValue | Attribute, what: str,
@@ -138,14 +112,6 @@ def check_bits(op: IRDLOperation, msb: int, lsb: int) -> None:
     if msb + lsb > 32:
         raise VerifyException(
             f"'{op.name}' msb_bits + lsb_bits must be at most 32, got {msb + lsb}")
-
-
-def int_prop(attr: IntegerAttr | None) -> int | None:
-    return None if attr is None else attr.value.data
-
-
-def float_prop(attr: FloatAttr | None) -> float | None:
-    return None if attr is None else attr.value.data
 
 
 @irdl_op_definition
@@ -455,11 +421,11 @@ def verify_progressive(op, q, k_msb, k_lsb, k_scale, v_msb, v_scale, q_pos, k_po
     b, h = qs[0], qs[1]
     if km[:2] != (b, h) or km[3] != qs[3]:
         raise VerifyException(
-            f"'{op.name}' k msb plane must be {b}x{h}xNkx{qs[3]} to match q, got {_fmt(km)}")
+            f"'{op.name}' k msb plane must be {b}x{h}xNkx{qs[3]} to match q, got {shape_text(km)}")
     expect_shape(op, "k lsb plane", tensor_shape(op, k_lsb, "k lsb plane", rank=4), km)
     if vm[:3] != km[:3]:
         raise VerifyException(
-            f"'{op.name}' v msb plane must be {_fmt(km[:3])}xDv to match the keys, got {_fmt(vm)}")
+            f"'{op.name}' v msb plane must be {shape_text(km[:3])}xDv to match the keys, got {shape_text(vm)}")
     plane_bits(op, k_msb, "k msb plane", msb)
     plane_bits(op, k_lsb, "k lsb plane", lsb + 1)
     plane_bits(op, v_msb, "v msb plane", msb)

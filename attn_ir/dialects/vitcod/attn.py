@@ -57,7 +57,8 @@ from xdsl.traits import Pure
 from xdsl.utils.exceptions import VerifyException
 
 from attn_ir import patterns as P
-from attn_ir.dialects.attn import FLOAT_TYPES, PatternAttr, attention_shape
+from attn_ir.dialects.utils import FLOAT_TYPES
+from attn_ir.dialects.attn import PatternAttr, attention_shape
 from attn_ir.patterns.vitcod.masks import MaskFile, SyntheticMask
 from attn_ir.patterns.vitcod.polarization import PolarPart
 

@@ -37,7 +37,8 @@ from xdsl.printer import Printer
 from xdsl.traits import Pure
 from xdsl.utils.exceptions import VerifyException
 
-from attn_ir.dialects.attn import FLOAT_TYPES, attention_shape
+from attn_ir.dialects.utils import FLOAT_TYPES
+from attn_ir.dialects.attn import attention_shape
 from attn_ir.reference.vitcod_autoencoder import AutoEncoderError, QKAutoEncoder
 
 _FIELDS = (("heads", int), ("hidden", int), ("seed", int), ("path", str), ("encoder", str),
