@@ -453,6 +453,8 @@ class InstructionOp(IRDLOperation):
     """Operands written afresh (a new version of the buffer)."""
     UPDATES: ClassVar[tuple[str, ...]] = ()
     """Operands read and written in place."""
+    unit = prop_def(StringAttr)
+    irdl_options = (ParsePropInAttrDict(),)
 
     def operands_in(self, names: tuple[str, ...]) -> list[SSAValue]:
         return [v for n in names if (v := getattr(self, n)) is not None]
@@ -491,15 +493,11 @@ class DmaLoadOp(InstructionOp):
 
     name = "accel.dma_load"
     KIND: ClassVar[str] = "dma_load"
-    READS: ClassVar[tuple[str, ...]] = ()
     WRITES: ClassVar[tuple[str, ...]] = ('dest',)
-    UPDATES: ClassVar[tuple[str, ...]] = ()
     source = operand_def(MemRefType)
     dest = operand_def(MemRefType)
     tile = prop_def(StringAttr)
     bits = opt_prop_def(IntegerAttr)
-    unit = prop_def(StringAttr)
-    irdl_options = (ParsePropInAttrDict(),)
     assembly_format = "$source `,` $dest attr-dict `:` type($source) `,` type($dest)"
 
     def verify_shapes(self) -> None:
@@ -515,12 +513,8 @@ class DmaStoreOp(InstructionOp):
     name = "accel.dma_store"
     KIND: ClassVar[str] = "dma_store"
     READS: ClassVar[tuple[str, ...]] = ('source',)
-    WRITES: ClassVar[tuple[str, ...]] = ()
-    UPDATES: ClassVar[tuple[str, ...]] = ()
     source = operand_def(MemRefType)
     dest = operand_def(MemRefType)
-    unit = prop_def(StringAttr)
-    irdl_options = (ParsePropInAttrDict(),)
     assembly_format = "$source `,` $dest attr-dict `:` type($source) `,` type($dest)"
 
 
@@ -530,13 +524,9 @@ class FillOp(InstructionOp):
 
     name = "accel.fill"
     KIND: ClassVar[str] = "fill"
-    READS: ClassVar[tuple[str, ...]] = ()
     WRITES: ClassVar[tuple[str, ...]] = ('dest',)
-    UPDATES: ClassVar[tuple[str, ...]] = ()
     dest = operand_def(MemRefType)
     value = prop_def(FloatAttr)
-    unit = prop_def(StringAttr)
-    irdl_options = (ParsePropInAttrDict(),)
     assembly_format = "$dest attr-dict `:` type($dest)"
 
 
@@ -552,15 +542,12 @@ class SddmmOp(InstructionOp):
     KIND: ClassVar[str] = "sddmm"
     READS: ClassVar[tuple[str, ...]] = ('q', 'k', 'mask')
     WRITES: ClassVar[tuple[str, ...]] = ('scores',)
-    UPDATES: ClassVar[tuple[str, ...]] = ()
     q = operand_def(MemRefType)
     k = operand_def(MemRefType)
     scores = operand_def(MemRefType)
     mask = opt_operand_def(MemRefType)
     sliced = opt_prop_def(BoolAttr)
     dataflow = opt_prop_def(StringAttr)
-    unit = prop_def(StringAttr)
-    irdl_options = (ParsePropInAttrDict(),)
     assembly_format = ("$q `,` $k `,` $scores (`mask` $mask^)? attr-dict `:` type($q) `,` "
                        "type($k) `,` type($scores) (`,` type($mask)^)?")
 
@@ -582,13 +569,9 @@ class ScaleOp(InstructionOp):
 
     name = "accel.scale"
     KIND: ClassVar[str] = "scale"
-    READS: ClassVar[tuple[str, ...]] = ()
-    WRITES: ClassVar[tuple[str, ...]] = ()
     UPDATES: ClassVar[tuple[str, ...]] = ('data',)
     data = operand_def(MemRefType)
     factor = prop_def(FloatAttr)
-    unit = prop_def(StringAttr)
-    irdl_options = (ParsePropInAttrDict(),)
     assembly_format = "$data attr-dict `:` type($data)"
 
 
@@ -600,12 +583,9 @@ class ReduceOp(InstructionOp):
     KIND: ClassVar[str] = "reduce"
     READS: ClassVar[tuple[str, ...]] = ('source',)
     WRITES: ClassVar[tuple[str, ...]] = ('dest',)
-    UPDATES: ClassVar[tuple[str, ...]] = ()
     source = operand_def(MemRefType)
     dest = operand_def(MemRefType)
     kind = prop_def(StringAttr)
-    unit = prop_def(StringAttr)
-    irdl_options = (ParsePropInAttrDict(),)
     assembly_format = "$source `,` $dest attr-dict `:` type($source) `,` type($dest)"
 
     @property
@@ -636,8 +616,6 @@ class MaxUpdateOp(InstructionOp):
     running = operand_def(MemRefType)
     tile_max = operand_def(MemRefType)
     factor = operand_def(MemRefType)
-    unit = prop_def(StringAttr)
-    irdl_options = (ParsePropInAttrDict(),)
     assembly_format = ("$running `,` $tile_max `,` $factor attr-dict `:` type($running) `,` "
                        "type($tile_max) `,` type($factor)")
 
@@ -650,12 +628,9 @@ class ExpOp(InstructionOp):
     name = "accel.exp"
     KIND: ClassVar[str] = "exp"
     READS: ClassVar[tuple[str, ...]] = ('shift',)
-    WRITES: ClassVar[tuple[str, ...]] = ()
     UPDATES: ClassVar[tuple[str, ...]] = ('data',)
     data = operand_def(MemRefType)
     shift = opt_operand_def(MemRefType)
-    unit = prop_def(StringAttr)
-    irdl_options = (ParsePropInAttrDict(),)
     assembly_format = "$data (`shift` $shift^)? attr-dict `:` type($data) (`,` type($shift)^)?"
 
 
@@ -670,14 +645,11 @@ class SpmmOp(InstructionOp):
     KIND: ClassVar[str] = "spmm"
     READS: ClassVar[tuple[str, ...]] = ('p', 'v')
     WRITES: ClassVar[tuple[str, ...]] = ('out',)
-    UPDATES: ClassVar[tuple[str, ...]] = ()
     p = operand_def(MemRefType)
     v = operand_def(MemRefType)
     out = operand_def(MemRefType)
     sliced = opt_prop_def(BoolAttr)
     dataflow = opt_prop_def(StringAttr)
-    unit = prop_def(StringAttr)
-    irdl_options = (ParsePropInAttrDict(),)
     assembly_format = "$p `,` $v `,` $out attr-dict `:` type($p) `,` type($v) `,` type($out)"
 
 
@@ -689,15 +661,12 @@ class AccumulateOp(InstructionOp):
     name = "accel.accumulate"
     KIND: ClassVar[str] = "accumulate"
     READS: ClassVar[tuple[str, ...]] = ('factor', 'tile_out', 'tile_sum')
-    WRITES: ClassVar[tuple[str, ...]] = ()
     UPDATES: ClassVar[tuple[str, ...]] = ('acc', 'total')
     acc = operand_def(MemRefType)
     total = operand_def(MemRefType)
     factor = operand_def(MemRefType)
     tile_out = operand_def(MemRefType)
     tile_sum = operand_def(MemRefType)
-    unit = prop_def(StringAttr)
-    irdl_options = (ParsePropInAttrDict(),)
     assembly_format = ("$acc `,` $total `,` $factor `,` $tile_out `,` $tile_sum attr-dict `:` "
                        "type($acc) `,` type($total) `,` type($factor) `,` type($tile_out) `,` "
                        "type($tile_sum)")
@@ -711,14 +680,11 @@ class MergeOp(InstructionOp):
     name = "accel.merge"
     KIND: ClassVar[str] = "merge"
     READS: ClassVar[tuple[str, ...]] = ('tile_out', 'tile_sum')
-    WRITES: ClassVar[tuple[str, ...]] = ()
     UPDATES: ClassVar[tuple[str, ...]] = ('acc', 'total')
     acc = operand_def(MemRefType)
     total = operand_def(MemRefType)
     tile_out = operand_def(MemRefType)
     tile_sum = operand_def(MemRefType)
-    unit = prop_def(StringAttr)
-    irdl_options = (ParsePropInAttrDict(),)
     assembly_format = ("$acc `,` $total `,` $tile_out `,` $tile_sum attr-dict `:` type($acc) "
                        "`,` type($total) `,` type($tile_out) `,` type($tile_sum)")
 
@@ -730,12 +696,9 @@ class NormalizeOp(InstructionOp):
     name = "accel.normalize"
     KIND: ClassVar[str] = "normalize"
     READS: ClassVar[tuple[str, ...]] = ('total',)
-    WRITES: ClassVar[tuple[str, ...]] = ()
     UPDATES: ClassVar[tuple[str, ...]] = ('data',)
     data = operand_def(MemRefType)
     total = operand_def(MemRefType)
-    unit = prop_def(StringAttr)
-    irdl_options = (ParsePropInAttrDict(),)
     assembly_format = "$data `,` $total attr-dict `:` type($data) `,` type($total)"
 
 
@@ -750,13 +713,10 @@ class GlobalRowsOp(InstructionOp):
     KIND: ClassVar[str] = "global_rows"
     READS: ClassVar[tuple[str, ...]] = ('q', 'k', 'v')
     WRITES: ClassVar[tuple[str, ...]] = ('out',)
-    UPDATES: ClassVar[tuple[str, ...]] = ()
     q = operand_def(MemRefType)
     k = operand_def(MemRefType)
     v = operand_def(MemRefType)
     out = operand_def(MemRefType)
-    unit = prop_def(StringAttr)
-    irdl_options = (ParsePropInAttrDict(),)
     assembly_format = ("$q `,` $k `,` $v `,` $out attr-dict `:` type($q) `,` type($k) `,` "
                        "type($v) `,` type($out)")
 

@@ -159,7 +159,7 @@ class KernelLanes:
         return len(self.batch)
 
 
-def kernel_lanes(kernel: AS._RegionKernel) -> KernelLanes:
+def kernel_lanes(kernel: AS.RegionKernel) -> KernelLanes:
     if isinstance(kernel, AS.TokenKernelOp):
         b = kernel.dims[0]
         zeros = np.zeros(b, np.int64)
@@ -180,7 +180,7 @@ class SpAttenExecution:
     ``refetch_lanes`` the lanes that ran their refetch region and
     ``requant_rows`` the rows flagged."""
 
-    def __init__(self, kernel: AS._RegionKernel, arrays: list[np.ndarray]):
+    def __init__(self, kernel: AS.RegionKernel, arrays: list[np.ndarray]):
         self.kernel = kernel
         self.target = kernel.target.target
         self.exp = exp_function(self.target)
@@ -441,7 +441,7 @@ class _Program:
     copies: dict = field(default_factory=dict)
 
 
-def build_program(kernel: AS._RegionKernel) -> _Program:
+def build_program(kernel: AS.RegionKernel) -> _Program:
     target = kernel.target.target
     program = _Program(target, [], copies={b: 2 for b in kernel.double_buffered()})
 
@@ -530,7 +530,7 @@ def simulate(program: _Program, lane_refetch: list[bool], steps: int,
 # -- the report ------------------------------------------------------------------
 
 
-def _transfer_rows(op: Operation, kernel: AS._RegionKernel, lanes: KernelLanes,
+def _transfer_rows(op: Operation, kernel: AS.RegionKernel, lanes: KernelLanes,
                    refetch_lanes: int) -> int:
     """Rows a data transfer moves over the whole kernel (listed rows only)."""
     b, hk, nq, nk, _, _ = kernel.dims
@@ -547,7 +547,7 @@ def _transfer_rows(op: Operation, kernel: AS._RegionKernel, lanes: KernelLanes,
     raise AssertionError(tile)
 
 
-def kernel_report(kernel: AS._RegionKernel, record_trace: bool = False,
+def kernel_report(kernel: AS.RegionKernel, record_trace: bool = False,
                   execution: SpAttenExecution | None = None,
                   refetch_fraction: float = 0.0) -> KernelReport:
     """Time and cost one SpAtten kernel; ``execution`` (a functional run)
@@ -617,7 +617,7 @@ def kernel_report(kernel: AS._RegionKernel, record_trace: bool = False,
         trace=timeline.trace, counters=dict(counters))
 
 
-def _refetched_lanes(kernel: AS._RegionKernel, execution: SpAttenExecution) -> np.ndarray:
+def _refetched_lanes(kernel: AS.RegionKernel, execution: SpAttenExecution) -> np.ndarray:
     """Which lanes ran their refetch region: those with a flagged row."""
     lanes = kernel_lanes(kernel)
     flags = execution.outputs[2]  # [B, Hk, Nq]
@@ -629,7 +629,7 @@ def _refetched_lanes(kernel: AS._RegionKernel, execution: SpAttenExecution) -> n
     return out
 
 
-def timing_report(kernel: AS._RegionKernel, record_trace: bool = False,
+def timing_report(kernel: AS.RegionKernel, record_trace: bool = False,
                   refetch_fraction: float = 0.0) -> KernelReport:
     return kernel_report(kernel, record_trace, refetch_fraction=refetch_fraction)
 
@@ -644,7 +644,7 @@ def hardware_functions(reports: list, record_trace: bool = False) -> Interpreter
     return functions
 
 
-def run_kernel(kernel: AS._RegionKernel, args, record_trace: bool = False
+def run_kernel(kernel: AS.RegionKernel, args, record_trace: bool = False
                ) -> tuple[list[np.ndarray], KernelReport]:
     execution = SpAttenExecution(kernel, [np.asarray(a) for a in args])
     outputs = execution.run()

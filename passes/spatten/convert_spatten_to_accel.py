@@ -180,7 +180,7 @@ def progressive_kernel_body(op: TiledProgressiveAttentionOp, target: T.Target) -
     return body
 
 
-def check_buffers(kernel: AS._RegionKernel, anchor: Operation) -> None:
+def check_buffers(kernel: AS.RegionKernel, anchor: Operation) -> None:
     target = kernel.target.target
     sizes = A.buffer_bytes(kernel)
     total = sum(sizes.values())

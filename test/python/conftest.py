@@ -15,6 +15,7 @@ from functools import lru_cache
 import numpy as np
 from hypothesis import strategies as st
 
+from attn_ir import patterns as P
 from attn_ir.patterns import (
     BlockLocal,
     Causal,
@@ -235,3 +236,31 @@ def cases(draw, family: str | None = None, max_n: int = MAX_N,
     p.validate(nq, nk, heads)
     mask = draw(masks(heads, nq, nk)) if p.uses_mask else None
     return nq, nk, heads, p, mask
+
+
+# -- the pattern catalogue the engine tests share -------------------------------
+
+PATTERNS = {  # one pattern of each family and of each combination, by name
+    "dense": P.Dense(),
+    "causal": P.Causal(),
+    "causal-empty-rows": P.Causal(-3),
+    "window": P.Window(3, 2),
+    "window-dilated-per-head": P.Window(2, 2, (1, 3)),
+    "window2d": P.Window2D((3, 4), (3, 3), offset=1),
+    "global": P.Global((0, 5)),
+    "block-local": P.BlockLocal(4, 1, 0),
+    "random-blocks": P.RandomBlocks(4, 2, seed=7),
+    "strided": P.Strided(4),
+    "fixed": P.Fixed(4, 1),
+    "union": P.Union((P.Window(1, 1), P.Global((0,)), P.RandomBlocks(3, 1, 2))),
+    "intersection": P.Intersection((P.Causal(), P.Window(4, 4, (1, 2)))),
+    "nested": P.Union((P.Intersection((P.Causal(), P.Strided(3))), P.Global((2,)))),
+    "mask": P.MaskOperand(),
+    "mask-union": P.Union((P.MaskOperand(), P.Window(1, 0))),
+}
+
+SHAPES = [
+    # (B, H, Nq, Nk, D, Dv): ragged against the tile sizes the tests use (4x5, 64x64).
+    (1, 2, 13, 13, 8, 8),
+    (2, 2, 9, 17, 4, 6),
+]

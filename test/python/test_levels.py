@@ -19,6 +19,8 @@ from attn_ir.interpreter import run_function
 from attn_ir.passes.attn_pass_count import cascade_pass_count
 from attn_ir.pipeline import parse_pipeline, print_module, process
 
+from conftest import PATTERNS, SHAPES
+
 PIPELINES = {
     "attn": "",
     "decompose": "attn-decompose",
@@ -27,32 +29,6 @@ PIPELINES = {
     "tile": "attn-decompose,attn-fuse{passes=1 m0=5},attn-tile{q=4 k=5}",
     "tile-large": "attn-decompose,attn-fuse{passes=1},attn-tile{q=64 k=64}",
 }
-
-PATTERNS = {
-    "dense": P.Dense(),
-    "causal": P.Causal(),
-    "causal-neg": P.Causal(-3),
-    "window": P.Window(3, 2),
-    "window-dilated-per-head": P.Window(2, 2, (1, 3)),
-    "window2d": P.Window2D((3, 4), (3, 3), offset=1),
-    "global": P.Global((0, 5)),
-    "block-local": P.BlockLocal(4, 1, 0),
-    "random-blocks": P.RandomBlocks(4, 2, seed=7),
-    "strided": P.Strided(4),
-    "fixed": P.Fixed(4, 1),
-    "union": P.Union((P.Window(1, 1), P.Global((0,)), P.RandomBlocks(3, 1, 2))),
-    "intersection": P.Intersection((P.Causal(), P.Window(4, 4, (1, 2)))),
-    "nested": P.Union((P.Intersection((P.Causal(), P.Strided(3))), P.Global((2,)))),
-    "mask": P.MaskOperand(),
-    "mask-union": P.Union((P.MaskOperand(), P.Window(1, 0))),
-}
-
-SHAPES = [
-    # (B, H, Nq, Nk, D, Dv)
-    (1, 2, 13, 13, 8, 8),
-    (2, 2, 9, 17, 4, 6),
-]
-
 
 def build_module(pattern: P.Pattern, shape, with_mask: bool) -> ModuleOp:
     b, h, nq, nk, d, dv = shape

@@ -159,8 +159,6 @@ class DmaLoadIndexOp(A.InstructionOp):
     source = operand_def(MemRefType)
     dest = operand_def(MemRefType)
     tile = prop_def(StringAttr)
-    unit = prop_def(StringAttr)
-    irdl_options = (ParsePropInAttrDict(),)
     assembly_format = "$source `,` $dest attr-dict `:` type($source) `,` type($dest)"
 
     @property
@@ -190,8 +188,6 @@ class TileScanOp(A.InstructionOp):
     KIND: ClassVar[str] = "tile_scan"
     READS: ClassVar[tuple[str, ...]] = ("q_tags",)
     tags = var_operand_def(MemRefType)
-    unit = prop_def(StringAttr)
-    irdl_options = (ParsePropInAttrDict(),)
     assembly_format = "$tags attr-dict `:` type($tags)"
 
     def operands_in(self, names: tuple[str, ...]) -> list[SSAValue]:

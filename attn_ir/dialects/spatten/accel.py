@@ -96,7 +96,7 @@ def _rank(value: SSAValue) -> int:
 # -- kernels -----------------------------------------------------------------------
 
 
-class _RegionKernel(A.KernelInterface):
+class RegionKernel(A.KernelInterface):
     """Shared by the SpAtten kernels: DRAM inputs and results, a body whose
     block arguments are the inputs' and results' DRAM memrefs."""
 
@@ -124,7 +124,7 @@ class _RegionKernel(A.KernelInterface):
 
 
 @irdl_op_definition
-class ProgressiveKernelOp(_RegionKernel):
+class ProgressiveKernelOp(RegionKernel):
     """One ``tile.progressive_attention`` on ``target`` (see the module
     docstring).  ``double_buffer`` lets the next key tile's fetch overlap the
     current tile's compute."""
@@ -192,7 +192,7 @@ class ProgressiveKernelOp(_RegionKernel):
 
 
 @irdl_op_definition
-class TokenKernelOp(_RegionKernel):
+class TokenKernelOp(RegionKernel):
     """Work on token lists, once per batch (lane): importance accumulation
     and top-k selection on SpAtten's top-k engine (Sec. IV-B)."""
 
@@ -268,8 +268,6 @@ class DmaGatherOp(A.InstructionOp):
     tile = prop_def(StringAttr)
     bits = opt_prop_def(IntegerAttr)
     sliced = opt_prop_def(BoolAttr)
-    unit = prop_def(StringAttr)
-    irdl_options = (ParsePropInAttrDict(),)
     assembly_format = ("$source `,` $dest (`index` $index^)? attr-dict `:` type($source) `,` "
                        "type($dest) (`,` type($index)^)?")
 
@@ -300,8 +298,6 @@ class DequantizeOp(A.InstructionOp):
     lsb = opt_operand_def(MemRefType)
     lsb_bits = prop_def(IntegerAttr)
     sliced = opt_prop_def(BoolAttr)
-    unit = prop_def(StringAttr)
-    irdl_options = (ParsePropInAttrDict(),)
     assembly_format = ("$msb `,` $scale `,` $dest (`lsb` $lsb^)? attr-dict `:` type($msb) `,` "
                        "type($scale) `,` type($dest) (`,` type($lsb)^)?")
 
@@ -318,8 +314,6 @@ class PositionMaskOp(A.InstructionOp):
     q_pos = operand_def(MemRefType)
     k_pos = operand_def(MemRefType)
     mask = operand_def(MemRefType)
-    unit = prop_def(StringAttr)
-    irdl_options = (ParsePropInAttrDict(),)
     assembly_format = ("$q_pos `,` $k_pos `,` $mask attr-dict `:` type($q_pos) `,` "
                        "type($k_pos) `,` type($mask)")
 
@@ -337,8 +331,6 @@ class RequantCheckOp(A.InstructionOp):
     probs = operand_def(MemRefType)
     flags = operand_def(MemRefType)
     threshold = prop_def(FloatAttr)
-    unit = prop_def(StringAttr)
-    irdl_options = (ParsePropInAttrDict(),)
     assembly_format = "$probs `,` $flags attr-dict `:` type($probs) `,` type($flags)"
 
 
@@ -354,8 +346,6 @@ class SelectRowsOp(A.InstructionOp):
     flags = operand_def(MemRefType)
     source = operand_def(MemRefType)
     dest = operand_def(MemRefType)
-    unit = prop_def(StringAttr)
-    irdl_options = (ParsePropInAttrDict(),)
     assembly_format = ("$flags `,` $source `,` $dest attr-dict `:` type($flags) `,` "
                        "type($source) `,` type($dest)")
 
@@ -375,8 +365,6 @@ class TopKInstrOp(A.InstructionOp):
     dest = operand_def(MemRefType)
     k = prop_def(IntegerAttr)
     count = opt_prop_def(IntegerAttr)
-    unit = prop_def(StringAttr)
-    irdl_options = (ParsePropInAttrDict(),)
     assembly_format = "$scores `,` $dest attr-dict `:` type($scores) `,` type($dest)"
 
 
@@ -392,8 +380,6 @@ class SelectOp(A.InstructionOp):
     source = operand_def(MemRefType)
     positions = operand_def(MemRefType)
     dest = operand_def(MemRefType)
-    unit = prop_def(StringAttr)
-    irdl_options = (ParsePropInAttrDict(),)
     assembly_format = ("$source `,` $positions `,` $dest attr-dict `:` type($source) `,` "
                        "type($positions) `,` type($dest)")
 
@@ -409,8 +395,6 @@ class ColumnSumOp(A.InstructionOp):
     UPDATES: ClassVar[tuple[str, ...]] = ("acc",)
     probs = operand_def(MemRefType)
     acc = operand_def(MemRefType)
-    unit = prop_def(StringAttr)
-    irdl_options = (ParsePropInAttrDict(),)
     assembly_format = "$probs `,` $acc attr-dict `:` type($probs) `,` type($acc)"
 
 
@@ -426,8 +410,6 @@ class ImportanceAddOp(A.InstructionOp):
     colsum = operand_def(MemRefType)
     positions = operand_def(MemRefType)
     importance = operand_def(MemRefType)
-    unit = prop_def(StringAttr)
-    irdl_options = (ParsePropInAttrDict(),)
     assembly_format = ("$colsum `,` $positions `,` $importance attr-dict `:` type($colsum) `,` "
                        "type($positions) `,` type($importance)")
 
@@ -445,8 +427,6 @@ class HeadImportanceAddOp(A.InstructionOp):
     outputs = operand_def(MemRefType)
     heads = operand_def(MemRefType)
     importance = operand_def(MemRefType)
-    unit = prop_def(StringAttr)
-    irdl_options = (ParsePropInAttrDict(),)
     assembly_format = ("$outputs `,` $heads `,` $importance attr-dict `:` type($outputs) `,` "
                        "type($heads) `,` type($importance)")
 
@@ -464,8 +444,6 @@ class DmaStoreRowsOp(A.InstructionOp):
     dest = operand_def(MemRefType)
     tile = prop_def(StringAttr)
     bits = opt_prop_def(IntegerAttr)
-    unit = prop_def(StringAttr)
-    irdl_options = (ParsePropInAttrDict(),)
     assembly_format = "$source `,` $dest attr-dict `:` type($source) `,` type($dest)"
 
     def verify_shapes(self) -> None:

@@ -61,7 +61,6 @@ from xdsl.dialects.builtin import (
     StringAttr,
 )
 from xdsl.irdl import (
-    ParsePropInAttrDict,
     irdl_op_definition,
     operand_def,
     opt_prop_def,
@@ -115,8 +114,6 @@ class LoadTokensOp(A.InstructionOp):
     tile = prop_def(StringAttr)
     bits = prop_def(IntegerAttr)
     sliced = opt_prop_def(BoolAttr)
-    unit = prop_def(StringAttr)
-    irdl_options = (ParsePropInAttrDict(),)
     assembly_format = "$source `,` $dest attr-dict `:` type($source) `,` type($dest)"
 
     def verify_shapes(self) -> None:
@@ -146,8 +143,6 @@ class StoreTokensOp(A.InstructionOp):
     source = operand_def(MemRefType)
     dest = operand_def(MemRefType)
     bits = prop_def(IntegerAttr)
-    unit = prop_def(StringAttr)
-    irdl_options = (ParsePropInAttrDict(),)
     assembly_format = "$source `,` $dest attr-dict `:` type($source) `,` type($dest)"
 
     def verify_shapes(self) -> None:
@@ -170,8 +165,6 @@ class LoadCodecOp(A.InstructionOp):
     dest = operand_def(MemRefType)
     autoencoder = prop_def(AutoEncoderAttr)
     bits = prop_def(IntegerAttr)
-    unit = prop_def(StringAttr)
-    irdl_options = (ParsePropInAttrDict(),)
     assembly_format = "$dest attr-dict `:` type($dest)"
 
     def verify_shapes(self) -> None:
@@ -195,8 +188,6 @@ class LoadCooOp(A.InstructionOp):
     dest = operand_def(MemRefType)
     pattern = prop_def(PolarPartAttr)
     bits = prop_def(IntegerAttr)
-    unit = prop_def(StringAttr)
-    irdl_options = (ParsePropInAttrDict(),)
     assembly_format = "$dest attr-dict `:` type($dest)"
 
     def verify_shapes(self) -> None:
@@ -218,8 +209,6 @@ class QKDecodeInstrOp(A.InstructionOp):
     weights = operand_def(MemRefType)
     dest = operand_def(MemRefType)
     sliced = opt_prop_def(BoolAttr)
-    unit = prop_def(StringAttr)
-    irdl_options = (ParsePropInAttrDict(),)
     assembly_format = ("$enc `,` $weights `,` $dest attr-dict `:` type($enc) `,` "
                        "type($weights) `,` type($dest)")
 
@@ -237,7 +226,6 @@ class _EngineOp(A.InstructionOp):
 
     pattern = prop_def(PolarPartAttr)
     engine_rows = prop_def(IntegerAttr)
-    unit = prop_def(StringAttr)
     PART: ClassVar[str]
 
     def verify_shapes(self) -> None:
@@ -262,7 +250,6 @@ class DenseSddmmOp(_EngineOp):
     index = operand_def(MemRefType)
     scores = operand_def(MemRefType)
     scale = prop_def(FloatAttr)
-    irdl_options = (ParsePropInAttrDict(),)
     assembly_format = ("$q `,` $k `,` $index `,` $scores attr-dict `:` type($q) `,` type($k) "
                        "`,` type($index) `,` type($scores)")
 
@@ -289,7 +276,6 @@ class CooSddmmOp(_EngineOp):
     index = operand_def(MemRefType)
     scores = operand_def(MemRefType)
     scale = prop_def(FloatAttr)
-    irdl_options = (ParsePropInAttrDict(),)
     assembly_format = ("$q `,` $k `,` $index `,` $scores attr-dict `:` type($q) `,` type($k) "
                        "`,` type($index) `,` type($scores)")
 
@@ -318,8 +304,6 @@ class RowSoftmaxOp(A.InstructionOp):
     row_max = operand_def(MemRefType)
     row_sum = operand_def(MemRefType)
     pattern = prop_def(PolarPartAttr)
-    unit = prop_def(StringAttr)
-    irdl_options = (ParsePropInAttrDict(),)
     assembly_format = ("$scores `,` $index `,` $row_max `,` $row_sum attr-dict `:` "
                        "type($scores) `,` type($index) `,` type($row_max) `,` type($row_sum)")
 
@@ -345,7 +329,6 @@ class DenseSpmmOp(_EngineOp):
     v = operand_def(MemRefType)
     index = operand_def(MemRefType)
     out = operand_def(MemRefType)
-    irdl_options = (ParsePropInAttrDict(),)
     assembly_format = ("$p `,` $v `,` $index `,` $out attr-dict `:` type($p) `,` type($v) "
                        "`,` type($index) `,` type($out)")
 
@@ -370,7 +353,6 @@ class CooSpmmOp(_EngineOp):
     v = operand_def(MemRefType)
     index = operand_def(MemRefType)
     out = operand_def(MemRefType)
-    irdl_options = (ParsePropInAttrDict(),)
     assembly_format = ("$p `,` $v `,` $index `,` $out attr-dict `:` type($p) `,` type($v) "
                        "`,` type($index) `,` type($out)")
 
@@ -397,8 +379,6 @@ class SoftmaxMergeInstrOp(A.InstructionOp):
     max_b = operand_def(MemRefType)
     sum_b = operand_def(MemRefType)
     out = operand_def(MemRefType)
-    unit = prop_def(StringAttr)
-    irdl_options = (ParsePropInAttrDict(),)
     assembly_format = ("$out_a `,` $max_a `,` $sum_a `,` $out_b `,` $max_b `,` $sum_b `,` $out "
                        "attr-dict `:` type($out_a) `,` type($max_a) `,` type($sum_a) `,` "
                        "type($out_b) `,` type($max_b) `,` type($sum_b) `,` type($out)")
