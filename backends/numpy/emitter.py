@@ -153,6 +153,7 @@ class ModuleEmitter:
         self.bodies: list[str] = []
         self.runtime = {"common"}
         self.extension_runtime: dict[str, str] = {}
+        self.extension_constants: dict[str, dict[str, str]] = {}
         """Runtime sections of extension ops: title → source."""
 
     # -- the module ---------------------------------------------------------
@@ -303,6 +304,19 @@ class ModuleEmitter:
     def add_runtime(self, title: str, source: str) -> None:
         """Add a runtime section (once per title) for an extension op."""
         self.extension_runtime.setdefault(title, source)
+
+    def add_constant(self, title: str, prefix: str, stem: str, expression: str) -> str:
+        """A module-level constant ``<prefix>_<STEM>_<n>`` holding
+        ``expression`` (one per distinct expression), in the runtime section
+        ``title``; returns its name."""
+        constants = self.extension_constants.setdefault(title, {})
+        for name, existing in constants.items():
+            if existing == expression:
+                return name
+        name = f"{prefix}_{stem}_{len(constants)}"
+        constants[name] = expression
+        self.extension_runtime[title] = "".join(f"{n} = {e}\n" for n, e in constants.items())
+        return name
 
     # -- the tiled level --------------------------------------------------------
 

@@ -38,16 +38,7 @@ def _runtime(emitter: ModuleEmitter) -> None:
 
 
 def _constant(emitter: ModuleEmitter, stem: str, expr: str) -> str:
-    """A module-level constant ``_SF_<STEM>_<n>`` holding ``expr``."""
-    constants: dict[str, str] = emitter.__dict__.setdefault("sparse_flash_constants", {})
-    for name, existing in constants.items():
-        if existing == expr:
-            return name
-    name = f"_SF_{stem}_{len(constants)}"
-    constants[name] = expr
-    emitter.extension_runtime[DATA_TITLE] = "".join(
-        f"{n} = {e}\n" for n, e in constants.items())
-    return name
+    return emitter.add_constant(DATA_TITLE, "_SF", stem, expr)
 
 
 def float64_array_literal(values: np.ndarray) -> str:

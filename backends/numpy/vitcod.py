@@ -37,17 +37,7 @@ def _runtime(emitter: ModuleEmitter) -> None:
 
 
 def _constant(emitter: ModuleEmitter, stem: str, expr: str) -> str:
-    """A module-level constant ``_PZ_<STEM>_<n>`` holding ``expr`` (one per
-    distinct expression)."""
-    constants: dict[str, str] = emitter.__dict__.setdefault("polarized_constants", {})
-    for name, existing in constants.items():
-        if existing == expr:
-            return name
-    name = f"_PZ_{stem}_{len(constants)}"
-    constants[name] = expr
-    emitter.extension_runtime[DATA_TITLE] = "".join(
-        f"{n} = {e}\n" for n, e in constants.items())
-    return name
+    return emitter.add_constant(DATA_TITLE, "_PZ", stem, expr)
 
 
 def bits_literal(mask: np.ndarray) -> str:
