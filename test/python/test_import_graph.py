@@ -118,3 +118,27 @@ def test_a_violation_is_caught(rule, monkeypatch, tmp_path):
     monkeypatch.setitem(MODULES, name, bad)
     with pytest.raises(AssertionError):
         rule()
+
+
+@pytest.mark.parametrize("system", ["spatten", "vitcod", "sparse_flash"])
+def test_a_system_is_named_only_where_its_path_says_so(system):
+    """One system, one place: outside the systems list, a module that
+    mentions a system (in code, comments or docs) has the system's name in
+    its path."""
+    import re
+
+    word = re.compile(system.replace("_", "[ _-]?"), re.IGNORECASE)
+    strays = []
+    for folder in ("attn_ir", "passes", "backends"):
+        for path in (ROOT / folder).rglob("*.py"):
+            rel = path.relative_to(ROOT).as_posix()
+            if rel == "attn_ir/systems.py" or system in rel:
+                continue
+            if word.search(path.read_text()):
+                strays.append(rel)
+    assert strays == []
+
+
+def test_the_package_root_holds_only_general_modules():
+    modules = sorted(p.stem for p in (ROOT / "attn_ir").glob("*.py"))
+    assert len(modules) <= 12, modules
