@@ -3,6 +3,7 @@ check it against the reference oracle.
 
     attn-run lf.mlir --backend numpy --check
     attn-run longformer-base-4096 --seq-len 1024 --layers 1 --check
+    attn-run longformer-base-4096 --seq-len 1024 --layers 1 --dtype f16 --target salo
     attn-run lf.mlir --inputs x.npz --save out.npz -p 'attn-decompose,attn-fuse{passes=2}'
 
 The backend's default pipeline lowers attn-level input (``--print-pipeline``
@@ -101,6 +102,8 @@ def _npz_bytes(arrays: dict[str, np.ndarray]) -> bytes:
 @click.option("--seq-len", type=int, default=None, help="Preset: sequence length.")
 @click.option("--layers", type=int, default=None, help="Preset: keep the first L layers.")
 @click.option("--batch", type=int, default=None, help="Preset: batch size.")
+@click.option("--dtype", type=click.Choice(["f32", "f16", "bf16"]), default=None,
+              help="Preset: element type of the tensors (default f32).")
 @click.option("--list-backends", is_flag=True, help="List the backends and exit.")
 @click.option("--target", default=None,
               help="hwmodel: the accelerator target (salo, fusemax, flat, ...; default salo).")
@@ -117,7 +120,7 @@ def _npz_bytes(arrays: dict[str, np.ndarray]) -> bytes:
 @user_errors(TOOL)
 def main(input_file, backend_name, function_name, inputs_file, seed, check, tolerance,
          save_file, passes, print_pipeline, threads, backend_options, as_json, seq_len,
-         layers, batch, list_backends, target, timing_only, report_format, trace_file,
+         layers, batch, dtype, list_backends, target, timing_only, report_format, trace_file,
          plot_file, compare_targets):
     """Run attn_ir IR (or a model preset) on a backend."""
     from attn_ir.backends.registry import (
@@ -151,7 +154,7 @@ def main(input_file, backend_name, function_name, inputs_file, seed, check, tole
     if timing_only and (check or save_file):
         fail("--timing-only runs no data: --check and --save need a functional run")
     if compare_targets is not None:
-        text, name = read_ir(input_file, PresetOptions(seq_len, layers, batch))
+        text, name = read_ir(input_file, PresetOptions(seq_len, layers, batch, dtype))
         _compare(text, name, compare_targets, function_name, seed, timing_only, as_json)
         return
     try:
@@ -160,7 +163,7 @@ def main(input_file, backend_name, function_name, inputs_file, seed, check, tole
         fail(str(e))
     except (TypeError, ValueError) as e:  # options the backend does not take
         fail(f"backend '{backend_name}': {e}")
-    text, name = read_ir(input_file, PresetOptions(seq_len, layers, batch))
+    text, name = read_ir(input_file, PresetOptions(seq_len, layers, batch, dtype))
     if print_pipeline:
         spec = passes if passes is not None else backend.default_pipeline(parse_ir(text, name))
         click.echo(spec or "(none)")
