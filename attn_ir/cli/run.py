@@ -250,7 +250,11 @@ def _write_hardware_outputs(report, trace_file: str | None, plot_file: str | Non
 
 def _compare(text: str, name: str, targets: str, function_name, seed: int,
              timing_only: bool, as_json: bool) -> None:
-    """One workload on several targets, each with its default pipeline."""
+    """One workload on several targets, each with its default pipeline.  A
+    target that cannot take the workload (its pipeline or schedule rejects
+    it) is a row with the one-line diagnostic; the others still run, and
+    the exit code is 1 when any target failed."""
+    from attn_ir import targets as T
     from attn_ir.backends.registry import (
         BackendError,
         argument_names,
@@ -259,21 +263,39 @@ def _compare(text: str, name: str, targets: str, function_name, seed: int,
         random_inputs,
         select_function,
     )
+    from attn_ir.cli.common import UserError
 
+    names = [t.strip() for t in targets.split(",") if t.strip()]
+    unknown = [t for t in names if t not in T.PRESETS]
+    if not names:
+        fail("--compare needs one or more targets")
+    if unknown:
+        fail(f"--compare: unknown target {', '.join(repr(t) for t in unknown)}; known: "
+             + ", ".join(sorted(T.PRESETS)))
     rows = []
-    for target in [t.strip() for t in targets.split(",") if t.strip()]:
+    for target in names:
         try:
             backend = get_backend("hwmodel", target=target, timing_only=timing_only)
             module, _ = lower(text, name, None, backend.default_pipeline)
             fn = select_function(module, function_name)
             arrays = check_inputs(fn, random_inputs(fn, seed))
             backend.run(module, dict(zip(argument_names(fn), arrays)), fn.sym_name.data)
-        except BackendError as e:
-            fail(f"target '{target}': {e}")
+        except (BackendError, UserError) as e:
+            lines = str(e).strip().splitlines() or [type(e).__name__]
+            rows.append({"target": target, "error": lines[0]})
+            continue
         rows.append(backend.last_report.as_dict())
+    failed = [row["target"] for row in rows if "error" in row]
     if as_json:
         click.echo(json.dumps(rows))
-        return
+    else:
+        _compare_table(rows)
+    if failed:
+        fail(f"--compare: {len(failed)} of {len(rows)} targets cannot take the workload: "
+             + ", ".join(failed))
+
+
+def _compare_table(rows: list[dict]) -> None:
     columns = [("target", "target", "{}"), ("cycles", "cycles", "{:,}"),
                ("time ms", "seconds", "{:.4f}"), ("util", "utilization", "{:.4f}"),
                ("DRAM MB", "dram_bytes", "{:.3f}"), ("buffer KB", "buffer_peak_bytes", "{:.1f}"),
@@ -281,12 +303,19 @@ def _compare(text: str, name: str, targets: str, function_name, seed: int,
     scale = {"seconds": 1e3, "dram_bytes": 1e-6, "buffer_peak_bytes": 1 / 1024}
     cells = []
     for row in rows:
+        if "error" in row:
+            cells.append([row["target"]])
+            continue
         values = []
         for _, key, fmt in columns:
             value = row[key]["total"] * 1e-6 if key == "energy_pj" else row[key]
             values.append(fmt.format(value * scale.get(key, 1) if key in scale else value))
         cells.append(values)
-    widths = [max(len(h), *(len(c[i]) for c in cells)) for i, (h, _, _) in enumerate(columns)]
+    widths = [max(len(h), *(len(c[i]) for c in cells if len(c) > i))
+              for i, (h, _, _) in enumerate(columns)]
     click.echo("  ".join(h.rjust(w) for (h, _, _), w in zip(columns, widths)))
-    for c in cells:
-        click.echo("  ".join(v.rjust(w) for v, w in zip(c, widths)))
+    for c, row in zip(cells, rows):
+        if "error" in row:
+            click.echo(c[0].rjust(widths[0]) + "  cannot take the workload: " + row["error"])
+        else:
+            click.echo("  ".join(v.rjust(w) for v, w in zip(c, widths)))
