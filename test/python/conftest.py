@@ -235,3 +235,17 @@ def cases(draw, family: str | None = None, max_n: int = MAX_N,
     p.validate(nq, nk, heads)
     mask = draw(masks(heads, nq, nk)) if p.uses_mask else None
     return nq, nk, heads, p, mask
+
+
+def pytest_report_header(config):
+    # The differential sample's seed changes with the commit: say which one ran.
+    from attn_ir.differential_seed import describe
+
+    return describe()
+
+
+def pytest_terminal_summary(terminalreporter):
+    # Also at the end, where `pytest -q` (CI) shows it next to any failure.
+    from attn_ir.differential_seed import describe
+
+    terminalreporter.write_line(describe())
