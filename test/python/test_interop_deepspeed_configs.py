@@ -251,12 +251,11 @@ def test_per_head_random_on_request_without_different_layouts():
 def _deepspeed_sparsity_config():
     """DeepSpeed's sparsity_config module, loaded from its file: the
     sparse_attention package's __init__ needs Triton, the layouts do not."""
-    deepspeed_spec = importlib.util.find_spec("deepspeed")
-    if deepspeed_spec is None or deepspeed_spec.origin is None:
-        pytest.skip("deepspeed is not installed")
-    path = Path(deepspeed_spec.origin).parent / "ops" / "sparse_attention" / "sparsity_config.py"
+    deepspeed = pytest.importorskip("deepspeed")
+    path = Path(deepspeed.__file__).parent / "ops" / "sparse_attention" / "sparsity_config.py"
     if not path.exists():
-        pytest.skip(f"this deepspeed has no {path.name} (sparse attention left in 0.19.7)")
+        pytest.skip(f"deepspeed {deepspeed.__version__} has no {path.name} (sparse attention "
+                    "left in 0.19.7)")
     pytest.importorskip("torch")
     spec = importlib.util.spec_from_file_location("ds_sparsity_config", path)
     module = importlib.util.module_from_spec(spec)
