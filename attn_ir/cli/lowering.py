@@ -19,10 +19,11 @@ class PresetOptions:
     seq_len: int | None = None
     layers: int | None = None
     batch: int | None = None
+    dtype: str | None = None
 
     @property
     def given(self) -> bool:
-        return any(x is not None for x in (self.seq_len, self.layers, self.batch))
+        return any(x is not None for x in (self.seq_len, self.layers, self.batch, self.dtype))
 
 
 def read_ir(source: str, preset: PresetOptions) -> tuple[str, str]:
@@ -33,12 +34,13 @@ def read_ir(source: str, preset: PresetOptions) -> tuple[str, str]:
     if source != "-" and not os.path.exists(source) and source in all_presets():
         try:
             module = build_module(get_preset(source), seq_len=preset.seq_len,
-                                  layers=preset.layers, batch=preset.batch)
+                                  layers=preset.layers, batch=preset.batch,
+                                  dtype=preset.dtype or "f32")
         except PresetError as e:
             fail(str(e))
         return print_module(module), f"preset {source}"
     if preset.given:
-        fail("--seq-len, --layers and --batch apply to presets only; "
+        fail("--seq-len, --layers, --batch and --dtype apply to presets only; "
              f"'{source}' is a file")
     if source != "-" and not os.path.exists(source):
         fail(f"cannot read '{source}': no such file, and no preset of that name")

@@ -3,6 +3,7 @@ check it against the reference oracle.
 
     attn-run lf.mlir --backend numpy --check
     attn-run longformer-base-4096 --seq-len 1024 --layers 1 --check
+    attn-run longformer-base-4096 --seq-len 1024 --layers 1 --dtype f16 --target salo
     attn-run lf.mlir --inputs x.npz --save out.npz -p 'attn-decompose,attn-fuse{passes=2}'
 
 The backend's default pipeline lowers attn-level input (``--print-pipeline``
@@ -101,6 +102,8 @@ def _npz_bytes(arrays: dict[str, np.ndarray]) -> bytes:
 @click.option("--seq-len", type=int, default=None, help="Preset: sequence length.")
 @click.option("--layers", type=int, default=None, help="Preset: keep the first L layers.")
 @click.option("--batch", type=int, default=None, help="Preset: batch size.")
+@click.option("--dtype", type=click.Choice(["f32", "f16", "bf16"]), default=None,
+              help="Preset: element type of the tensors (default f32).")
 @click.option("--list-backends", is_flag=True, help="List the backends and exit.")
 @click.option("--target", default=None,
               help="hwmodel: the accelerator target (salo, fusemax, flat, ...; default salo).")
@@ -117,7 +120,7 @@ def _npz_bytes(arrays: dict[str, np.ndarray]) -> bytes:
 @user_errors(TOOL)
 def main(input_file, backend_name, function_name, inputs_file, seed, check, tolerance,
          save_file, passes, print_pipeline, threads, backend_options, as_json, seq_len,
-         layers, batch, list_backends, target, timing_only, report_format, trace_file,
+         layers, batch, dtype, list_backends, target, timing_only, report_format, trace_file,
          plot_file, compare_targets):
     """Run attn_ir IR (or a model preset) on a backend."""
     from attn_ir.backends.registry import (
@@ -151,7 +154,7 @@ def main(input_file, backend_name, function_name, inputs_file, seed, check, tole
     if timing_only and (check or save_file):
         fail("--timing-only runs no data: --check and --save need a functional run")
     if compare_targets is not None:
-        text, name = read_ir(input_file, PresetOptions(seq_len, layers, batch))
+        text, name = read_ir(input_file, PresetOptions(seq_len, layers, batch, dtype))
         _compare(text, name, compare_targets, function_name, seed, timing_only, as_json)
         return
     try:
@@ -160,7 +163,7 @@ def main(input_file, backend_name, function_name, inputs_file, seed, check, tole
         fail(str(e))
     except (TypeError, ValueError) as e:  # options the backend does not take
         fail(f"backend '{backend_name}': {e}")
-    text, name = read_ir(input_file, PresetOptions(seq_len, layers, batch))
+    text, name = read_ir(input_file, PresetOptions(seq_len, layers, batch, dtype))
     if print_pipeline:
         spec = passes if passes is not None else backend.default_pipeline(parse_ir(text, name))
         click.echo(spec or "(none)")
@@ -247,7 +250,11 @@ def _write_hardware_outputs(report, trace_file: str | None, plot_file: str | Non
 
 def _compare(text: str, name: str, targets: str, function_name, seed: int,
              timing_only: bool, as_json: bool) -> None:
-    """One workload on several targets, each with its default pipeline."""
+    """One workload on several targets, each with its default pipeline.  A
+    target that cannot take the workload (its pipeline or schedule rejects
+    it) is a row with the one-line diagnostic; the others still run, and
+    the exit code is 1 when any target failed."""
+    from attn_ir import targets as T
     from attn_ir.backends.registry import (
         BackendError,
         argument_names,
@@ -256,21 +263,39 @@ def _compare(text: str, name: str, targets: str, function_name, seed: int,
         random_inputs,
         select_function,
     )
+    from attn_ir.cli.common import UserError
 
+    names = [t.strip() for t in targets.split(",") if t.strip()]
+    unknown = [t for t in names if t not in T.presets()]
+    if not names:
+        fail("--compare needs one or more targets")
+    if unknown:
+        fail(f"--compare: unknown target {', '.join(repr(t) for t in unknown)}; known: "
+             + ", ".join(sorted(T.presets())))
     rows = []
-    for target in [t.strip() for t in targets.split(",") if t.strip()]:
+    for target in names:
         try:
             backend = get_backend("hwmodel", target=target, timing_only=timing_only)
             module, _ = lower(text, name, None, backend.default_pipeline)
             fn = select_function(module, function_name)
             arrays = check_inputs(fn, random_inputs(fn, seed))
             backend.run(module, dict(zip(argument_names(fn), arrays)), fn.sym_name.data)
-        except BackendError as e:
-            fail(f"target '{target}': {e}")
+        except (BackendError, UserError) as e:
+            lines = str(e).strip().splitlines() or [type(e).__name__]
+            rows.append({"target": target, "error": lines[0]})
+            continue
         rows.append(backend.last_report.as_dict())
+    failed = [row["target"] for row in rows if "error" in row]
     if as_json:
         click.echo(json.dumps(rows))
-        return
+    else:
+        _compare_table(rows)
+    if failed:
+        fail(f"--compare: {len(failed)} of {len(rows)} targets cannot take the workload: "
+             + ", ".join(failed))
+
+
+def _compare_table(rows: list[dict]) -> None:
     columns = [("target", "target", "{}"), ("cycles", "cycles", "{:,}"),
                ("time ms", "seconds", "{:.4f}"), ("util", "utilization", "{:.4f}"),
                ("DRAM MB", "dram_bytes", "{:.3f}"), ("buffer KB", "buffer_peak_bytes", "{:.1f}"),
@@ -278,12 +303,19 @@ def _compare(text: str, name: str, targets: str, function_name, seed: int,
     scale = {"seconds": 1e3, "dram_bytes": 1e-6, "buffer_peak_bytes": 1 / 1024}
     cells = []
     for row in rows:
+        if "error" in row:
+            cells.append([row["target"]])
+            continue
         values = []
         for _, key, fmt in columns:
             value = row[key]["total"] * 1e-6 if key == "energy_pj" else row[key]
             values.append(fmt.format(value * scale.get(key, 1) if key in scale else value))
         cells.append(values)
-    widths = [max(len(h), *(len(c[i]) for c in cells)) for i, (h, _, _) in enumerate(columns)]
+    widths = [max(len(h), *(len(c[i]) for c in cells if len(c) > i))
+              for i, (h, _, _) in enumerate(columns)]
     click.echo("  ".join(h.rjust(w) for (h, _, _), w in zip(columns, widths)))
-    for c in cells:
-        click.echo("  ".join(v.rjust(w) for v, w in zip(c, widths)))
+    for c, row in zip(cells, rows):
+        if "error" in row:
+            click.echo(c[0].rjust(widths[0]) + "  cannot take the workload: " + row["error"])
+        else:
+            click.echo("  ".join(v.rjust(w) for v, w in zip(c, widths)))

@@ -2,6 +2,7 @@
 
     attn-ir presets
     attn-ir preset longformer-base-4096 --seq-len 1024 --layers 2 -o lf.mlir
+    attn-ir preset longformer-base-4096 --layers 1 --dtype f16
     attn-ir preset --from-config path/to/config.json --layers 2
     attn-ir stats lf.mlir --tile 64 --json
     attn-ir stats lf.mlir --plot lf.png
@@ -55,10 +56,12 @@ def list_presets():
               help="Sequence length (default: the model's own).")
 @click.option("--layers", type=int, default=None, help="Keep only the first L layers.")
 @click.option("--batch", type=int, default=None, help="Batch size (default: the preset's, 1).")
+@click.option("--dtype", type=click.Choice(["f32", "f16", "bf16"]), default="f32",
+              show_default=True, help="Element type of the tensors.")
 @click.option("-o", "--output", "output_file", default=None,
               help="Output file (default stdout).")
 @user_errors(TOOL)
-def preset(name, config_file, seq_len, layers, batch, output_file):
+def preset(name, config_file, seq_len, layers, batch, dtype, output_file):
     """Print the IR of the model preset NAME, or of the model a Hugging Face
     config.json describes (--from-config)."""
     if (name is None) == (config_file is None):
@@ -70,7 +73,7 @@ def preset(name, config_file, seq_len, layers, batch, output_file):
             from attn_ir.interop.hf import preset_from_config
 
             chosen = preset_from_config(config_file)
-        module = build_module(chosen, seq_len=seq_len, layers=layers, batch=batch)
+        module = build_module(chosen, seq_len=seq_len, layers=layers, batch=batch, dtype=dtype)
     except PresetError as e:
         fail(str(e))
     write_output(output_file, print_module(module))

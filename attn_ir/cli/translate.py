@@ -34,14 +34,16 @@ TARGETS = ("numpy",)
 @click.option("--seq-len", type=int, default=None, help="Preset: sequence length.")
 @click.option("--layers", type=int, default=None, help="Preset: keep the first L layers.")
 @click.option("--batch", type=int, default=None, help="Preset: batch size.")
+@click.option("--dtype", type=click.Choice(["f32", "f16", "bf16"]), default=None,
+              help="Preset: element type of the tensors (default f32).")
 @user_errors(TOOL)
 def main(input_file, target, passes, print_pipeline, state_dtype, output_file, seq_len,
-         layers, batch):
+         layers, batch, dtype):
     """Translate attn_ir IR (or a model preset) to a NumPy module."""
     from attn_ir.backends.numpy.backend import NumpyBackend
     from attn_ir.backends.numpy.emitter import EmitError, EmitOptions, emit_module
 
-    text, name = read_ir(input_file, PresetOptions(seq_len, layers, batch))
+    text, name = read_ir(input_file, PresetOptions(seq_len, layers, batch, dtype))
     default = NumpyBackend(threads=1).default_pipeline
     if print_pipeline:
         from attn_ir.cli.lowering import parse_ir

@@ -11,6 +11,7 @@ Layers are independent (each has its own q, k, v arguments): the presets
 describe the attention workload, not the rest of the network.
 
     module = build_module(get_preset("longformer-base-4096"), seq_len=1024)
+    half = build_module(get_preset("longformer-base-4096"), dtype="f16")
 
 The configuration of each preset is cited in the docstring of its pattern
 builder below.
@@ -23,7 +24,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from xdsl.dialects import func
-from xdsl.dialects.builtin import Float32Type, ModuleOp, TensorType
+from xdsl.dialects.builtin import ModuleOp, TensorType
 from xdsl.ir import Block, Region
 
 from attn_ir import patterns as P
@@ -68,8 +69,13 @@ class Preset:
     model's."""
 
     def check_options(self, seq_len: int | None, layers: int | None,
-                      batch: int | None) -> None:
+                      batch: int | None, dtype: str = "f32") -> None:
         """Raise PresetError when an option does not fit this preset."""
+        from attn_ir.presets.dtype import PRESET_DTYPES
+
+        if dtype not in PRESET_DTYPES:
+            raise PresetError(f"dtype must be one of {', '.join(PRESET_DTYPES)}, "
+                              f"got '{dtype}'")
         if seq_len is not None:
             if self.fixed_seq_len is not None:
                 raise PresetError(f"preset '{self.name}' has a fixed sequence length: "
@@ -110,17 +116,23 @@ class Preset:
 
 
 def build_module(preset: Preset, seq_len: int | None = None, layers: int | None = None,
-                 batch: int | None = None) -> ModuleOp:
+                 batch: int | None = None, dtype: str = "f32") -> ModuleOp:
     """The preset's IR: ``func.func @<name>(%q0, %k0, %v0, %q1, ...)`` with one
     ``attn.attention`` per layer, returning every layer's output.  ``seq_len``
     None keeps the default; ``layers`` takes the first layers; ``batch`` None
-    keeps the preset's batch."""
-    preset.check_options(seq_len, layers, batch)
+    keeps the preset's batch; ``dtype`` (f32, f16 or bf16) is the element
+    type of the tensors (``attn_ir.presets.dtype``)."""
+    from attn_ir.presets.dtype import convert_f32_tensors, element_type
+
+    preset.check_options(seq_len, layers, batch, dtype)
     if preset.builder is not None:
-        return preset.builder(preset, seq_len, layers, batch)
+        try:
+            return convert_f32_tensors(preset.builder(preset, seq_len, layers, batch), dtype)
+        except ValueError as e:
+            raise PresetError(f"preset '{preset.name}': {e}") from None
     b = preset.batch if batch is None else batch
     per_layer = preset.layer_patterns(seq_len, layers)
-    types = [TensorType(Float32Type(), [b, preset.heads, n, preset.head_dim])
+    types = [TensorType(element_type(dtype), [b, preset.heads, n, preset.head_dim])
              for n, _ in per_layer]
     block = Block(arg_types=[t for t in types for _ in "qkv"])
     outputs = []

@@ -264,3 +264,17 @@ SHAPES = [
     (1, 2, 13, 13, 8, 8),
     (2, 2, 9, 17, 4, 6),
 ]
+
+
+def pytest_report_header(config):
+    # The differential sample's seed changes with the commit: say which one ran.
+    from attn_ir.testing.differential_seed import describe
+
+    return describe()
+
+
+def pytest_terminal_summary(terminalreporter):
+    # Also at the end, where `pytest -q` (CI) shows it next to any failure.
+    from attn_ir.testing.differential_seed import describe
+
+    terminalreporter.write_line(describe())
