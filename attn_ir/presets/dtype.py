@@ -2,8 +2,8 @@
 
 Presets are written in f32; a 16-bit datapath (SALO's, say) wants the same
 workload in f16 or bf16.  ``build_module`` builds the plain presets' tensors
-in the chosen type directly; a preset with its own builder (SpAtten, ViTCoD,
-Sparse Flash Attention) is built in f32 and its f32 tensors are converted
+in the chosen type directly; a preset with its own builder (a system's
+dynamic-sparsity presets) is built in f32 and its f32 tensors are converted
 with xDSL's ``TypeConversionPattern`` (results, block arguments, the
 function's type), then verified: a preset whose ops need f32 somewhere is a
 one-line error naming the op, never IR that does not verify.
