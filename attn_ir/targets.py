@@ -61,6 +61,8 @@ INSTRUCTION_KINDS = (
     # ViTCoD (attn_ir.dialects.accel_polarized)
     "load_tokens", "store_tokens", "load_codec", "load_coo", "qk_decode", "dense_sddmm",
     "coo_sddmm", "row_softmax", "dense_spmm", "coo_spmm", "softmax_merge",
+    # FuseMax's split online-softmax Einsums and FLAT's spills
+    "running_max", "rescale", "add", "spill_store", "spill_load",
 )
 
 CYCLE_MODELS: dict = {}
@@ -112,13 +114,25 @@ class Target:
     exp_segments: int = 0
     """Segments of a piecewise-linear exp, or terms of a Taylor exp."""
     exp_cycles: int = 1
+    exp_macs: int = 0
+    """When non-zero, an exp is costed as ``exp_macs`` multiply-adds plus
+    ``exp_adds`` adds, one per cycle each, instead of ``exp_cycles``."""
+    exp_adds: int = 0
+    state_bits: int = 32
+    """Bits per element of the running softmax state kept on chip (the
+    running max, sum and numerator of resident query tiles)."""
+    clear_on_first_write: int = 0
+    """1 when buffers are cleared by a valid bit per row: an ``accel.fill``
+    costs no cycles (the first write of a lane overwrites)."""
     step_overhead: int = 0
     """Cycles the 2-D array spends between two kernel steps."""
     pe_reduce: str = "chain"
     """How the 2-D array reduces a row: ``chain`` passes partial results
     along the columns (``cols`` cycles, the array busy throughout; SALO);
     ``tree`` reduces through a pipelined adder tree (busy one cycle per
-    pass, result after log2(cols) more; FuseMax's spatial reduction)."""
+    pass, result after log2(cols) more); ``network`` reduces in the
+    array's interconnect, one cycle per pass and no added latency (how the
+    FuseMax artifact's Timeloop model counts spatial reductions)."""
     units: tuple[tuple[str, str], ...] = ()
     """(instruction kind, unit) pairs overriding ``DEFAULT_UNITS``."""
     energy: EnergyTable = field(default_factory=EnergyTable)
@@ -145,6 +159,15 @@ class Target:
     @property
     def dram_bytes_per_cycle(self) -> float:
         return self.dram_bytes_per_s / self.clock_hz
+
+    @property
+    def exp_element_cycles(self) -> int:
+        """Cycles one lane (or PE) spends on one exp."""
+        return self.exp_macs + self.exp_adds if self.exp_macs else self.exp_cycles
+
+    @property
+    def state_bytes(self) -> int:
+        return max(1, self.state_bits // 8)
 
     @property
     def elem_bytes(self) -> int:
@@ -209,7 +232,8 @@ class Target:
         unit = self.unit_of(kind)
         if kind == "topk":
             return shape[0] * quickselect_cycles(shape[1], self.topk_parallelism)
-        if kind in ("dma_load", "dma_store", "dma_gather", "dma_store_rows"):
+        if kind in ("dma_load", "dma_store", "dma_gather", "dma_store_rows", "spill_store",
+                    "spill_load"):
             return max(1, math.ceil(shape[0] / self.dram_bytes_per_cycle))
         if kind == "sddmm":
             rows, keys, depth = shape
@@ -223,12 +247,16 @@ class Target:
             return math.ceil(rows / max(1, self.global_rows)) * math.ceil(
                 keys / self.pe_cols) * depth
         elements = math.prod(shape)
+        if kind == "fill" and self.clear_on_first_write:
+            return 0
         if kind in ("reduce_max", "reduce_sum") and unit == "PE2D":
             rows, cols = shape
+            if self.pe_reduce == "network":
+                return _passes(rows, cols, self)
             if self.pe_reduce == "tree":
                 return _passes(rows, cols, self) + math.ceil(math.log2(self.pe_cols))
             return _passes(rows, cols, self) * self.pe_cols
-        per = self.exp_cycles if kind == "exp" else 1
+        per = self.exp_element_cycles if kind == "exp" else 1
         lanes = dict(self.kind_lanes).get(kind) or self.lanes(unit)
         return max(1, math.ceil(elements / lanes)) * per
 
@@ -277,6 +305,8 @@ DEFAULT_UNITS = {
     "qk_decode": "CODEC", "dense_sddmm": "PE2D", "coo_sddmm": "PE2D_SPARSE",
     "row_softmax": "VEC1D", "dense_spmm": "PE2D", "coo_spmm": "PE2D_SPARSE",
     "softmax_merge": "VEC1D",
+    "running_max": "VEC1D", "rescale": "VEC1D", "add": "VEC1D",
+    "spill_store": "DMA", "spill_load": "DMA",
 }
 
 _ON_ARRAY = tuple((k, "PE2D") for k in ("scale", "exp", "reduce_sum", "normalize"))
@@ -298,23 +328,34 @@ PRESETS: dict[str, Target] = {
     "fusemax": Target(
         name="fusemax", pe_rows=256, pe_cols=256, vec_lanes=256,
         buffer_bytes=16 * 1024 * 1024, clock_hz=940e6, dram_bytes_per_s=400 * 2**30,
-        elem_bits=16, exp="exact", exp_cycles=1, pe_reduce="tree", schedule="fusemax",
+        elem_bits=16, exp="exact", exp_cycles=1, exp_macs=6, exp_adds=1, state_bits=16,
+        clear_on_first_write=1, pe_reduce="network", schedule="fusemax",
         units=(("exp", "PE2D"), ("scale", "PE2D"), ("reduce_max", "PE2D"),
                ("reduce_sum", "PE2D")),
         citation=(
             "Nelson et al., FuseMax, MICRO 2024: 256x256 2-D array and 256-lane 1-D "
             "array, 16 MiB global buffer, 940 MHz, 400 GiB/s DRAM; the 2-D PEs also "
             "compute exp and reduce over m0 spatially; the 1-D array keeps the "
-            "running max, sum and rescale."),
+            "running max, sum and rescale.  From the artifact "
+            "(github.com/FPSG-UIUC/micro24-fusemax-artifact, src/accel/proposal.py): "
+            "an exp costs 6 MACs + 1 add (compute_cost of SLN and PRM), every other "
+            "Einsum one operation per element; the running state (RM, RD, RNV) and Q "
+            "are 2-byte values in the buffer (used_space_per_p = (E + 1 + 1 + F) * 2); "
+            "spatial reductions cost one cycle (Timeloop's reduction network); the "
+            "initial state RNV[0] = 0 is not an operation (clear_on_first_write)."),
     ),
     "flat": Target(
         name="flat", pe_rows=256, pe_cols=256, vec_lanes=256,
         buffer_bytes=32 * 1024 * 1024, clock_hz=940e6, dram_bytes_per_s=400 * 2**30,
         elem_bits=16, exp="exact", exp_cycles=1, units=(("scale", "PE2D"),), schedule="flat",
+        clear_on_first_write=1,
         citation=(
             "Kao et al., FLAT, ASPLOS 2023, as the FuseMax paper models it: the same "
             "256x256 2-D and 256-lane 1-D arrays, 940 MHz, 400 GiB/s, given a 32 MiB "
-            "buffer; softmax on the 1-D array."),
+            "buffer; softmax on the 1-D array as four passes (max, exp, sum, divide) "
+            "of one pipelined operation per element each (the artifact's "
+            "src/accel/stable_softmax.py: 'multi-cycle operations (exp, div) can be "
+            "pipelined'); 2-byte scores."),
     ),
     "spatten": Target(
         name="spatten", pe_rows=8, pe_cols=64, vec_lanes=8,

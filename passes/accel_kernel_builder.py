@@ -50,8 +50,10 @@ class KernelBody:
 
     def emit(self, cls: type[A.InstructionOp], operands: Sequence[SSAValue | None],
              **props: bool | int | float | str) -> A.InstructionOp:
-        """Append an instruction; its unit is the one the target gives its kind."""
+        """Append an instruction; its unit is the one the target gives its kind
+        unless ``unit=`` names one (a schedule binding an Einsum elsewhere)."""
         properties: dict[str, Attribute] = {}
+        unit = props.pop("unit", None)
         for key, value in props.items():
             if isinstance(value, bool):
                 properties[key] = BoolAttr.from_bool(value)
@@ -63,7 +65,8 @@ class KernelBody:
                 properties[key] = StringAttr(value)
         op = cls.build(operands=[o if o is not None else [] for o in operands],
                        properties=properties)
-        op.properties["unit"] = StringAttr(self.target.unit_of(op.latency_kind))
+        op.properties["unit"] = StringAttr(
+            unit if isinstance(unit, str) else self.target.unit_of(op.latency_kind))
         self._current.add_op(op)
         return op
 
@@ -84,18 +87,56 @@ class KernelBody:
         return Region(self.block)
 
 
+def lane_state_buffers(kernel: A.KernelOp) -> list[SSAValue]:
+    """Buffers a lane sets up before its steps and carries through them (its
+    Q tile and running state): what a ``query_block`` keeps per query tile."""
+    from xdsl.dialects.memref import AllocOp
+
+    written = set()
+    for op in kernel.body.block.ops:
+        if isinstance(op, A.StepOp):
+            break
+        if isinstance(op, A.InstructionOp):
+            written.update(op.operands_in(op.WRITES + op.UPDATES))
+    used = {v for step in kernel.body.block.ops if isinstance(step, A.StepOp)
+            for op in step.body.block.ops if isinstance(op, A.InstructionOp)
+            for v in op.operands}
+    return [b for b in kernel.buffers()
+            if b in written and b in used and isinstance(b.owner, AllocOp)]
+
+
+def _single_bytes(buf: SSAValue) -> int:
+    t = cast(MemRefType, buf.type)
+    count = 1
+    for d in t.get_shape():
+        count *= d
+    return count * (t.element_type.bitwidth // 8)
+
+
 def buffer_bytes(kernel: A.KernelOp) -> dict[str, int]:
     """On-chip bytes of each buffer of a kernel, doubled where the schedule
-    double-buffers it; with ``kv_resident``, also one head's K and V."""
+    double-buffers it; with ``kv_resident``, also one head's K and V; with
+    ``query_block = P1``, the Q tiles and running state of P1 query tiles
+    (one copy each: a tile's state is touched by its own steps only)."""
     doubled = kernel.double_buffered()
+    resident = lane_state_buffers(kernel) if kernel.query_block is not None else []
     sizes = {}
+    spilled: dict[SSAValue, int] = {}
+    for op in kernel.walk():
+        if isinstance(op, A.SpillOp):
+            spilled[op.buffer] = max(spilled.get(op.buffer, 0), op.rows.value.data)
     for buf in kernel.buffers():
-        t = cast(MemRefType, buf.type)
-        count = 1
-        for d in t.get_shape():
-            count *= d
-        sizes[buf.name_hint or f"buffer{len(sizes)}"] = (
-            count * (t.element_type.bitwidth // 8) * (2 if buf in doubled else 1))
+        if buf in resident:
+            continue
+        size = _single_bytes(buf) * (2 if buf in doubled else 1)
+        if buf in spilled:
+            # Spilled rows live in DRAM; one row stays to stage them.
+            rows = cast(MemRefType, buf.type).get_shape()[0]
+            size = size * (rows - spilled[buf] + 1) // rows
+        sizes[buf.name_hint or f"buffer{len(sizes)}"] = size
+    if resident:
+        sizes["query_block"] = kernel.query_block.value.data * sum(
+            _single_bytes(b) for b in resident)
     if kernel.flag("kv_resident"):
         _, _, _, nk, d, dv = kernel.dims
         sizes["kv_resident"] = kv_bytes(kernel)

@@ -267,6 +267,13 @@ class KernelOp(IRDLOperation):
     double-buffers the other buffers, so the vector array works on step s
     while the 2-D array starts step s + 1 (FuseMax, SALO's merge).  ``kv_resident``
     keeps a head's K and V on chip, so lanes after the first reuse them.
+    ``query_block = P1``: P1 consecutive query tiles of a head are one block
+    whose Q and running state stay on chip while K and V stream past once
+    per block (FuseMax's P1 loop; the hardware interleaves the block's lanes
+    per key tile, lanes being independent).
+    ``overlap_lanes``: a unit may run an instruction in the idle interval
+    before its latest one when the operands are ready (the next row block's
+    first QK ahead of this block's last PV: FLAT's pipelined row blocks).
     ``lane_heads = G``: a lane holds G consecutive heads of its batch element
     (and query tile), its buffers one slice per head (ViTCoD runs a layer's
     heads together on column groups of its array).  The heads and queries
@@ -283,6 +290,8 @@ class KernelOp(IRDLOperation):
     pipeline = opt_prop_def(BoolAttr)
     kv_resident = opt_prop_def(BoolAttr)
     lane_heads = opt_prop_def(IntegerAttr)
+    query_block = opt_prop_def(IntegerAttr)
+    overlap_lanes = opt_prop_def(BoolAttr)
     output = result_def(TensorType)
     body = region_def("single_block")
     traits = traits_def(NoTerminator())
@@ -342,6 +351,9 @@ class KernelOp(IRDLOperation):
                     f"'{self.name}' body may hold accel instructions and memref.alloc "
                     f"only, got '{inner.name}'")
         _, h, nq, nk, _, _ = self.dims
+        if self.query_block is not None and self.query_block.value.data <= 0:
+            raise VerifyException(f"'{self.name}' query_block must be positive, got "
+                                  f"{self.query_block.value.data}")
         if self.lane_heads is not None and (
                 self.lane_heads.value.data <= 0 or h % self.lane_heads.value.data):
             raise VerifyException(f"'{self.name}' lane_heads must divide the {h} heads, got "
@@ -413,6 +425,9 @@ class InstructionOp(IRDLOperation):
     """Operands written afresh (a new version of the buffer)."""
     UPDATES: ClassVar[tuple[str, ...]] = ()
     """Operands read and written in place."""
+    SLICED_OPERAND: ClassVar[str | None] = None
+    """The row-buffer operand that a ``sliced`` instance touches one step's
+    slice of (timing lets consecutive steps' slices overlap)."""
 
     def operands_in(self, names: tuple[str, ...]) -> list[SSAValue]:
         return [v for n in names if (v := getattr(self, n)) is not None]
@@ -520,6 +535,7 @@ class SddmmOp(InstructionOp):
     sliced = opt_prop_def(BoolAttr)
     dataflow = opt_prop_def(StringAttr)
     unit = prop_def(StringAttr)
+    SLICED_OPERAND: ClassVar[str] = "scores"
     irdl_options = (ParsePropInAttrDict(),)
     assembly_format = ("$q `,` $k `,` $scores (`mask` $mask^)? attr-dict `:` type($q) `,` "
                        "type($k) `,` type($scores) (`,` type($mask)^)?")
@@ -554,7 +570,10 @@ class ScaleOp(InstructionOp):
 
 @irdl_op_definition
 class ReduceOp(InstructionOp):
-    """Row reduction (``kind`` = ``max`` or ``sum``) of S into a [rows] buffer."""
+    """Row reduction (``kind`` = ``max`` or ``sum``) of S into a [rows] buffer.
+    With ``sliced``, S is the step's slice of a row buffer (columns ``step *
+    k`` on) and the reduction accumulates into the destination (FLAT's max
+    pass streaming behind QK)."""
 
     name = "accel.reduce"
     KIND: ClassVar[str] = "reduce"
@@ -564,9 +583,11 @@ class ReduceOp(InstructionOp):
     source = operand_def(MemRefType)
     dest = operand_def(MemRefType)
     kind = prop_def(StringAttr)
+    sliced = opt_prop_def(BoolAttr)
     unit = prop_def(StringAttr)
     irdl_options = (ParsePropInAttrDict(),)
     assembly_format = "$source `,` $dest attr-dict `:` type($source) `,` type($dest)"
+    SLICED_OPERAND: ClassVar[str] = "source"
 
     @property
     def latency_kind(self) -> str:
@@ -605,7 +626,10 @@ class MaxUpdateOp(InstructionOp):
 @irdl_op_definition
 class ExpOp(InstructionOp):
     """S = exp(S - shift) row-wise (S = exp(S) without a shift), with the
-    target's exp implementation; exp(-inf) = 0."""
+    target's exp implementation; exp(-inf) = 0.  With ``factor`` (> 0), S =
+    exp(factor * (S - shift)): the softmax scale folded into the exp's range
+    reduction (max(c x) = c max(x) for c > 0).  ``shift`` has one element per
+    row, or S's shape (an element-wise difference: FuseMax's PRM)."""
 
     name = "accel.exp"
     KIND: ClassVar[str] = "exp"
@@ -614,6 +638,7 @@ class ExpOp(InstructionOp):
     UPDATES: ClassVar[tuple[str, ...]] = ('data',)
     data = operand_def(MemRefType)
     shift = opt_operand_def(MemRefType)
+    factor = opt_prop_def(FloatAttr)
     unit = prop_def(StringAttr)
     irdl_options = (ParsePropInAttrDict(),)
     assembly_format = "$data (`shift` $shift^)? attr-dict `:` type($data) (`,` type($shift)^)?"
@@ -637,6 +662,7 @@ class SpmmOp(InstructionOp):
     sliced = opt_prop_def(BoolAttr)
     dataflow = opt_prop_def(StringAttr)
     unit = prop_def(StringAttr)
+    SLICED_OPERAND: ClassVar[str] = "p"
     irdl_options = (ParsePropInAttrDict(),)
     assembly_format = "$p `,` $v `,` $out attr-dict `:` type($p) `,` type($v) `,` type($out)"
 
@@ -685,7 +711,8 @@ class MergeOp(InstructionOp):
 
 @irdl_op_definition
 class NormalizeOp(InstructionOp):
-    """X = X / l row-wise (0 where l is 0)."""
+    """X = X / l row-wise (0 where l is 0).  With ``sliced``, only the step's
+    slice of a row buffer (FLAT's divide pass streaming ahead of PV)."""
 
     name = "accel.normalize"
     KIND: ClassVar[str] = "normalize"
@@ -694,7 +721,9 @@ class NormalizeOp(InstructionOp):
     UPDATES: ClassVar[tuple[str, ...]] = ('data',)
     data = operand_def(MemRefType)
     total = operand_def(MemRefType)
+    sliced = opt_prop_def(BoolAttr)
     unit = prop_def(StringAttr)
+    SLICED_OPERAND: ClassVar[str] = "data"
     irdl_options = (ParsePropInAttrDict(),)
     assembly_format = "$data `,` $total attr-dict `:` type($data) `,` type($total)"
 
@@ -721,8 +750,112 @@ class GlobalRowsOp(InstructionOp):
                        "type($v) `,` type($out)")
 
 
+@irdl_op_definition
+class RunningMaxOp(InstructionOp):
+    """FuseMax's RM Einsum: previous = m; m = max(m, m_tile)."""
+
+    name = "accel.running_max"
+    KIND: ClassVar[str] = "running_max"
+    READS: ClassVar[tuple[str, ...]] = ('tile_max',)
+    WRITES: ClassVar[tuple[str, ...]] = ('previous',)
+    UPDATES: ClassVar[tuple[str, ...]] = ('running',)
+    running = operand_def(MemRefType)
+    tile_max = operand_def(MemRefType)
+    previous = operand_def(MemRefType)
+    unit = prop_def(StringAttr)
+    irdl_options = (ParsePropInAttrDict(),)
+    assembly_format = ("$running `,` $tile_max `,` $previous attr-dict `:` type($running) `,` "
+                       "type($tile_max) `,` type($previous)")
+
+    def verify_shapes(self) -> None:
+        shapes = self.buffer_shapes()
+        if len(set(shapes)) != 1 or len(shapes[0]) != 1:
+            raise _shape_error(self, "running, tile_max and previous must be [rows] buffers "
+                               "of one shape, got " + ", ".join("x".join(map(str, s))
+                                                             for s in shapes))
+
+
+@irdl_op_definition
+class RescaleOp(InstructionOp):
+    """X = X * f row-wise (FuseMax's SPD and SPNV Einsums)."""
+
+    name = "accel.rescale"
+    KIND: ClassVar[str] = "rescale"
+    READS: ClassVar[tuple[str, ...]] = ('factor',)
+    WRITES: ClassVar[tuple[str, ...]] = ()
+    UPDATES: ClassVar[tuple[str, ...]] = ('data',)
+    data = operand_def(MemRefType)
+    factor = operand_def(MemRefType)
+    unit = prop_def(StringAttr)
+    irdl_options = (ParsePropInAttrDict(),)
+    assembly_format = "$data `,` $factor attr-dict `:` type($data) `,` type($factor)"
+
+    def verify_shapes(self) -> None:
+        data, factor = self.buffer_shapes()
+        if factor != data[:1]:
+            raise _shape_error(self, f"factor must have shape {data[0]} (one element per "
+                                     f"row), got {'x'.join(map(str, factor))}")
+
+
+@irdl_op_definition
+class AddOp(InstructionOp):
+    """X = X + Y element-wise (FuseMax's RD and RNV Einsums)."""
+
+    name = "accel.add"
+    KIND: ClassVar[str] = "add"
+    READS: ClassVar[tuple[str, ...]] = ('addend',)
+    WRITES: ClassVar[tuple[str, ...]] = ()
+    UPDATES: ClassVar[tuple[str, ...]] = ('acc',)
+    acc = operand_def(MemRefType)
+    addend = operand_def(MemRefType)
+    unit = prop_def(StringAttr)
+    irdl_options = (ParsePropInAttrDict(),)
+    assembly_format = "$acc `,` $addend attr-dict `:` type($acc) `,` type($addend)"
+
+    def verify_shapes(self) -> None:
+        acc, addend = self.buffer_shapes()
+        if acc != addend:
+            raise _shape_error(self, f"acc and addend disagree on shape "
+                                     f"({'x'.join(map(str, acc))} vs {'x'.join(map(str, addend))})")
+
+
+@irdl_op_definition
+class SpillOp(InstructionOp):
+    """Move ``rows`` rows of a row buffer that does not fit on chip to DRAM
+    (``direction = "store"``) or back (``"load"``); with ``sliced``, the
+    step's slice of those rows only.  The values stay where the model keeps
+    them (functionally a no-op); the transfer costs DRAM bytes and DMA time.
+    It streams beside the passes over the resident rows, so it orders
+    against nothing but its DMA channel (FLAT's spilled score rows)."""
+
+    name = "accel.spill"
+    KIND: ClassVar[str] = "spill"
+    buffer = operand_def(MemRefType)
+    rows = prop_def(IntegerAttr)
+    direction = prop_def(StringAttr)
+    sliced = opt_prop_def(BoolAttr)
+    unit = prop_def(StringAttr)
+    irdl_options = (ParsePropInAttrDict(),)
+    assembly_format = "$buffer attr-dict `:` type($buffer)"
+
+    @property
+    def latency_kind(self) -> str:
+        return f"spill_{self.direction.data}"
+
+    def verify_shapes(self) -> None:
+        if self.direction.data not in ("store", "load"):
+            raise _shape_error(self, f"direction must be store or load, got "
+                                     f"'{self.direction.data}'")
+        (shape,) = self.buffer_shapes()
+        rows = self.rows.value.data
+        if len(shape) != 2 or not 0 < rows <= shape[0]:
+            raise _shape_error(self, f"rows must lie in 1..{shape[0]} (the buffer's rows), "
+                                     f"got {rows}")
+
+
 INSTRUCTIONS = (DmaLoadOp, DmaStoreOp, FillOp, SddmmOp, ScaleOp, ReduceOp, MaxUpdateOp,
-                ExpOp, SpmmOp, AccumulateOp, MergeOp, NormalizeOp, GlobalRowsOp)
+                ExpOp, SpmmOp, AccumulateOp, MergeOp, NormalizeOp, GlobalRowsOp,
+                RunningMaxOp, RescaleOp, AddOp, SpillOp)
 
 Accel = Dialect(
     "accel",

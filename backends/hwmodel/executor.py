@@ -275,6 +275,15 @@ class KernelExecution:
 
     def _reduce(self, op: A.ReduceOp, lanes, active, step):
         src = self.buf(op.source)[active]
+        if op.sliced is not None and op.sliced.value.data:
+            width = self.lanes.cols
+            part = src[:, :, step * width:(step + 1) * width]
+            dest = self.buf(op.dest)
+            if op.kind.data == "max":
+                dest[active] = np.maximum(dest[active], part.max(axis=-1, initial=-np.inf))
+            else:
+                dest[active] += part.sum(axis=-1)
+            return
         if op.kind.data == "max":
             self.buf(op.dest)[active] = src.max(axis=-1, initial=-np.inf)
         else:
@@ -293,9 +302,12 @@ class KernelExecution:
         x = data[active]
         if op.shift is not None:
             shift = self.buf(op.shift)[active]
+            shift = np.where(np.isneginf(shift), 0.0, shift)
             with np.errstate(invalid="ignore"):
                 x = np.where(np.isneginf(x), -np.inf,
-                             x - np.where(np.isneginf(shift), 0.0, shift)[..., None])
+                             x - (shift if shift.ndim == x.ndim else shift[..., None]))
+        if op.factor is not None:
+            x = x * op.factor.value.data
         data[active] = self.exp(x)
 
     def _spmm(self, op: A.SpmmOp, lanes, active, step):
@@ -338,7 +350,29 @@ class KernelExecution:
         data = self.buf(op.data)
         total = self.buf(op.total)[active]
         denom = np.where(total != 0, total, 1.0)[..., None]
+        if op.sliced is not None and op.sliced.value.data:
+            cols = slice(step * self.lanes.cols, (step + 1) * self.lanes.cols)
+            data[active, :, cols] = np.where((total != 0)[..., None],
+                                             data[active, :, cols] / denom, 0.0)
+            return
         data[active] = np.where((total != 0)[..., None], data[active] / denom, 0.0)
+
+    def _running_max(self, op: A.RunningMaxOp, lanes, active, step):
+        running = self.buf(op.running)
+        self.buf(op.previous)[active] = running[active]
+        running[active] = np.maximum(running[active], self.buf(op.tile_max)[active])
+
+    def _rescale(self, op: A.RescaleOp, lanes, active, step):
+        data = self.buf(op.data)
+        f = self.buf(op.factor)[active]
+        data[active] = data[active] * f.reshape(f.shape + (1,) * (data.ndim - f.ndim))
+
+    def _add(self, op: A.AddOp, lanes, active, step):
+        self.buf(op.acc)[active] += self.buf(op.addend)[active]
+
+    def _spill(self, op: A.SpillOp, lanes, active, step):
+        """The model keeps spilled rows in the buffer array; only their cost
+        (DRAM bytes, DMA time) differs."""
 
     def _global_rows(self, op: A.GlobalRowsOp, lanes, active, step):
         """Global queries attend every key: exact softmax over all keys."""
