@@ -119,7 +119,8 @@ def buffer_bytes(kernel: A.KernelOp) -> dict[str, int]:
     ``query_block = P1``, the Q tiles and running state of P1 query tiles
     (one copy each: a tile's state is touched by its own steps only)."""
     doubled = kernel.double_buffered()
-    resident = lane_state_buffers(kernel) if kernel.query_block is not None else []
+    resident = (lane_state_buffers(kernel) if getattr(kernel, "query_block", None) is not None
+                else [])
     sizes = {}
     spilled: dict[SSAValue, int] = {}
     for op in kernel.walk():

@@ -116,9 +116,10 @@ class ScheduleFlat(RewritePattern):
         fit = (target.buffer_bytes - sum(sizes.values())) // row_bytes
         spilled = 0 if fit >= rows else rows - max(0, fit - 1)
         if spilled >= rows:
-            raise OpError(kernel, f"the FLAT schedule needs room for a row of scores "
-                                  f"({row_bytes} bytes) beside its tiles on target "
-                                  f"'{target.name}'")
+            raise OpError(kernel, f"buffers do not fit target '{target.name}': the FLAT "
+                                  f"schedule needs two rows of scores ({2 * row_bytes} bytes) "
+                                  f"beside its other buffers ({sum(sizes.values())} bytes), "
+                                  f"{target.buffer_bytes} bytes are available")
         new = rebuilt_kernel(kernel, flat_body(kernel, rows, bk, width, spilled, ragged),
                              iteration, "flat", double_buffer=True, overlap_lanes=True)
         check_buffers(new, kernel)

@@ -233,7 +233,8 @@ def _instr(op: A.InstructionOp, kernel: A.KernelOp, target: T.Target, phase: str
     instr.slice_writes = slice_writes
     instr.slice_updates = tuple(v for v in slice_writes if v in op.operands_in(op.UPDATES))
     shape, ops = _costs(instr, op, kernel, target)
-    block = kernel.query_block.value.data if kernel.query_block is not None else 1
+    block_attr = getattr(kernel, "query_block", None)
+    block = block_attr.value.data if block_attr is not None else 1
     if (block > 1 and isinstance(op, A.DmaLoadOp) and op.tile.data in ("k", "v")
             and phase.startswith("step")):
         # The block's lanes share one stream of K/V tiles: each lane's step
