@@ -194,6 +194,10 @@ def main(input_file, backend_name, function_name, inputs_file, seed, check, tole
     figures: dict[str, object] = {"function": "@" + function, "backend": backend.name,
                                   "pipeline": spec or "(none)", "inputs": described}
     figures.update(report.figures)
+    if figures.get("overflow_rows"):
+        click.echo(f"attn-run: warning: the exp overflowed in {figures['overflow_rows']} query "
+                   f"row(s) on target '{figures.get('target')}' (its datapath keeps no running "
+                   "max); those outputs are not finite", err=True)
     checks = []
     if check:
         from attn_ir.oracle import reference_outputs

@@ -61,6 +61,9 @@ class KernelReport:
     """Multiply-adds executed per unit."""
     unit_lanes: dict[str, int] = field(default_factory=dict)
     """PEs (or lanes) per unit."""
+    overflowed: list[tuple[int, int, int]] = field(default_factory=list)
+    """(batch, head, query) rows whose exp overflowed (functional runs; also
+    counted as ``counters["overflow_rows"]``)."""
 
     @property
     def weighted_busy(self) -> dict[str, float]:
@@ -259,7 +262,11 @@ class HardwareModelFunctions(InterpreterFunctions):
     def run_kernel(self, interpreter: Interpreter, op: A.KernelOp, args):
         execution = KernelExecution(op, list(args))
         out = execution.run()
-        self.reports.append(kernel_report(op, self.record_trace, execution.instances))
+        report = kernel_report(op, self.record_trace, execution.instances)
+        if execution.overflowed:
+            report.overflowed = sorted(execution.overflowed)
+            report.counters["overflow_rows"] = len(execution.overflowed)
+        self.reports.append(report)
         return (out,)
 
 

@@ -90,6 +90,8 @@ class KernelExecution:
                      if kernel.has_mask else None)
         self.out = np.zeros((b, h, nq, dv), np.result_type(self.q.dtype, np.float32))
         self.instances: Counter[Operation] = Counter()
+        self.overflowed: set[tuple[int, int, int]] = set()
+        """(batch, head, query) rows whose exp overflowed to +inf."""
         self.globals = (np.array([g.data for g in self.lanes.band.globals.data], np.int64)
                         if self.lanes.band is not None else np.zeros(0, np.int64))
 
@@ -308,7 +310,18 @@ class KernelExecution:
                              x - (shift if shift.ndim == x.ndim else shift[..., None]))
         if op.factor is not None:
             x = x * op.factor.value.data
-        data[active] = self.exp(x)
+        y = self.exp(x)
+        over = np.isposinf(y) & np.isfinite(x)
+        if over.any():
+            # A datapath without a running max (SALO) overflows its exp on
+            # large logits: record which query rows, for the report.
+            rows = self._rows(lanes)
+            ln, r = np.nonzero(over.reshape(over.shape[0], over.shape[1], -1).any(axis=2))
+            for lane_pos, row_pos in zip(ln, r):
+                lane = lanes[lane_pos]
+                self.overflowed.add((int(self.lanes.batch[lane]), int(self.lanes.head[lane]),
+                                     int(rows[lane_pos, row_pos])))
+        data[active] = y
 
     def _spmm(self, op: A.SpmmOp, lanes, active, step):
         p, v = self.buf(op.p)[active], self.buf(op.v)[active]

@@ -221,3 +221,64 @@ def test_timing_only_cli_touches_no_data(tmp_path, monkeypatch):
     lines = [line for line in result.output.splitlines() if line.strip()]
     assert len(lines) == 1 and "does not fit in memory" in lines[0]
     assert "--timing-only" in lines[0] and "Traceback" not in result.output
+
+
+def salo_overflow_case():
+    from attn_ir.differential import Case
+
+    case = Case(P.Window(1, 0), batch=1, heads=1, nq=16, nk=16, head_dim=1, value_dim=1,
+                target="salo")
+    q = np.ones((1, 1, 16, 1), np.float32)
+    k = np.ones((1, 1, 16, 1), np.float32)
+    v = np.arange(16, dtype=np.float32).reshape(1, 1, 16, 1)
+    q[0, 0, 5] = k[0, 0, 5] = 12.0  # logit 144 at query 5, key 5: exp overflows f32
+    return case, [q, k, v]
+
+
+def test_salo_reports_overflowed_rows_and_the_harness_excuses_exactly_those():
+    from attn_ir.differential import check
+
+    case, arrays = salo_overflow_case()
+    module = process(case.module_text(), "salo", parse_pipeline(
+        get_target("salo").default_pipeline())).module
+    (out,), report = run(module, arrays, "f")
+    d = report.as_dict()
+    # Query 5 overflows (its own key); query 6 sees key 5 with a logit of 12:
+    # fine.  The report names query 5 only.
+    assert d["counters"]["overflow_rows"] == 1
+    assert report.kernels[0].overflowed == [(0, 0, 5)]
+    result = check(case, arrays)
+    assert not result.mismatches
+    assert len(result.limitations) == 1 and "hwmodel:salo" in result.limitations[0]
+    # A wrong value in a row that did not overflow is still a mismatch.
+    from attn_ir.backends import hwmodel
+
+    original = hwmodel.run
+
+    def corrupted(module, inputs, function=None, record_trace=False):
+        outputs, rep = original(module, inputs, function, record_trace)
+        outputs[0][0, 0, 9] += 1.0
+        return outputs, rep
+
+    hwmodel.run = corrupted
+    try:
+        assert check(case, arrays).mismatches
+    finally:
+        hwmodel.run = original
+
+
+def test_attn_run_warns_about_overflow(tmp_path):
+    from click.testing import CliRunner
+
+    from attn_ir.cli.run import main
+
+    case, arrays = salo_overflow_case()
+    path = tmp_path / "salo.mlir"
+    path.write_text(case.module_text())
+    inputs = tmp_path / "in.npz"
+    np.savez(inputs, q=arrays[0], k=arrays[1], v=arrays[2])
+    result = CliRunner().invoke(
+        main, [str(path), "--target", "salo", "--inputs", str(inputs), "--json"])
+    assert result.exit_code == 0, result.output + result.stderr
+    assert '"overflow_rows": 1' in result.output
+    assert "overflowed in 1 query row" in result.stderr
