@@ -45,6 +45,7 @@ def main(argv: list[str] | None = None) -> int:
     families: Counter[str] = Counter()
     saved: list[str] = []
     mismatches = 0
+    limitations = 0
     next_seed = args.seed
     start = time.perf_counter()
     progress = sys.stderr.isatty() and not args.json
@@ -60,12 +61,14 @@ def main(argv: list[str] | None = None) -> int:
         @seed(next_seed)  # a reproducible search per seed
         @given(cases())
         def run(case: Case) -> None:
+            nonlocal limitations
             result = check(case)
             if case not in seen and len(seen) < args.cases:
                 seen.add(case)
                 engines.update(result.engines)
                 targets[case.target or "none"] += 1
                 families.update(_families(case.pattern))
+                limitations += bool(result.limitations)
                 if progress:
                     print(f"\r{len(seen)}/{args.cases} cases", end="", file=sys.stderr)
             if result.mismatches:
@@ -92,6 +95,7 @@ def main(argv: list[str] | None = None) -> int:
 
     figures = {
         "cases": len(seen), "mismatches": mismatches, "saved": saved,
+        "target_limitations": limitations,
         "engine_runs": dict(sorted(engines.items())), "targets": dict(sorted(targets.items())),
         "pattern_families": dict(sorted(families.items())), "seconds": round(elapsed, 1),
     }
@@ -100,6 +104,8 @@ def main(argv: list[str] | None = None) -> int:
     else:
         print(f"cases       {figures['cases']}  ({elapsed:.0f} s)")
         print(f"mismatches  {figures['mismatches']}")
+        print(f"limitations {limitations}  (cases where a target reported its own limit, "
+              "e.g. SALO's exp overflow rows)")
         print("engine runs " + ", ".join(f"{k} {v}" for k, v in figures["engine_runs"].items()))
         print("targets     " + ", ".join(f"{k} {v}" for k, v in figures["targets"].items()))
         print("families    " + ", ".join(f"{k} {v}"

@@ -51,8 +51,10 @@ class KernelBody:
 
     def emit(self, cls: type[A.InstructionOp], operands: Sequence[SSAValue | None],
              **props: bool | int | float | str) -> A.InstructionOp:
-        """Append an instruction; its unit is the one the target gives its kind."""
+        """Append an instruction; its unit is the one the target gives its kind
+        unless ``unit=`` names one (a schedule binding an Einsum elsewhere)."""
         properties: dict[str, Attribute] = {}
+        unit = props.pop("unit", None)
         for key, value in props.items():
             if isinstance(value, bool):
                 properties[key] = BoolAttr.from_bool(value)
@@ -64,7 +66,8 @@ class KernelBody:
                 properties[key] = StringAttr(value)
         op = cls.build(operands=[o if o is not None else [] for o in operands],
                        properties=properties)
-        op.properties["unit"] = StringAttr(self.target.unit_of(op.latency_kind))
+        op.properties["unit"] = StringAttr(
+            unit if isinstance(unit, str) else self.target.unit_of(op.latency_kind))
         self._current.add_op(op)
         return op
 

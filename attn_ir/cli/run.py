@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import io
 import json
+import math
 import zipfile
 
 import click
@@ -173,20 +174,33 @@ def main(input_file, backend_name, function_name, inputs_file, seed, check, tole
     try:
         fn = select_function(module, function_name)
         function = fn.sym_name.data
-        if inputs_file is not None:
-            inputs = _load_npz(inputs_file)
-            described = f"{inputs_file}"
+        if timing_only:
+            # Timing counts the schedule, not values: no input is drawn or read.
+            arrays = []
+            described = "none (timing only)"
+            outputs, report = backend.run(module, {}, function)
         else:
-            inputs = random_inputs(fn, seed)
-            described = f"random normal, seed {seed}"
-        arrays = check_inputs(fn, inputs)
-        outputs, report = backend.run(module, dict(zip(argument_names(fn), arrays)), function)
+            if inputs_file is not None:
+                inputs = _load_npz(inputs_file)
+                described = f"{inputs_file}"
+            else:
+                inputs = random_inputs(fn, seed)
+                described = f"random normal, seed {seed}"
+            arrays = check_inputs(fn, inputs)
+            outputs, report = backend.run(module, dict(zip(argument_names(fn), arrays)),
+                                          function)
     except BackendError as e:
         fail(str(e))
+    except MemoryError:
+        fail(_does_not_fit(fn, backend_name))
     names = result_names(fn)
     figures: dict[str, object] = {"function": "@" + function, "backend": backend.name,
                                   "pipeline": spec or "(none)", "inputs": described}
     figures.update(report.figures)
+    if figures.get("overflow_rows"):
+        click.echo(f"attn-run: warning: the exp overflowed in {figures['overflow_rows']} query "
+                   f"row(s) on target '{figures.get('target')}' (its datapath keeps no running "
+                   "max); those outputs are not finite", err=True)
     checks = []
     if check:
         from attn_ir.reference.oracle import reference_outputs
@@ -239,6 +253,18 @@ def main(input_file, backend_name, function_name, inputs_file, seed, check, tole
         write_output(save_file, _npz_bytes(dict(zip(names, outputs))))
 
 
+def _does_not_fit(fn, backend_name: str) -> str:
+    """One line for a run whose data does not fit in memory."""
+    from xdsl.dialects.builtin import TensorType
+
+    elements = sum(math.prod(a.type.get_shape()) for a in fn.body.block.args
+                   if isinstance(a.type, TensorType))
+    hint = ("; --timing-only counts the cycles without data" if backend_name == "hwmodel"
+            else "; --backend hwmodel --timing-only counts the cycles without data")
+    return (f"the data of @{fn.sym_name.data} does not fit in memory ({elements:,} input "
+            f"elements, {elements * 8 / 2**30:.1f} GiB as float64){hint}")
+
+
 def _write_hardware_outputs(report, trace_file: str | None, plot_file: str | None) -> None:
     from attn_ir.backends.hwmodel import reporting
 
@@ -278,11 +304,14 @@ def _compare(text: str, name: str, targets: str, function_name, seed: int,
             backend = get_backend("hwmodel", target=target, timing_only=timing_only)
             module, _ = lower(text, name, None, backend.default_pipeline)
             fn = select_function(module, function_name)
-            arrays = check_inputs(fn, random_inputs(fn, seed))
+            arrays = [] if timing_only else check_inputs(fn, random_inputs(fn, seed))
             backend.run(module, dict(zip(argument_names(fn), arrays)), fn.sym_name.data)
         except (BackendError, UserError) as e:
             lines = str(e).strip().splitlines() or [type(e).__name__]
             rows.append({"target": target, "error": lines[0]})
+            continue
+        except MemoryError:
+            rows.append({"target": target, "error": _does_not_fit(fn, "hwmodel")})
             continue
         rows.append(backend.last_report.as_dict())
     failed = [row["target"] for row in rows if "error" in row]

@@ -292,16 +292,54 @@ class KernelInterface(IRDLOperation):
         return out
 
 
+def lane_state_buffers(kernel: KernelInterface) -> list[SSAValue]:
+    """Buffers a lane sets up before its steps and carries through them (its
+    Q tile and running state): what a ``query_block`` keeps per query tile."""
+    from xdsl.dialects.memref import AllocOp
+
+    written = set()
+    for op in kernel.body.block.ops:
+        if isinstance(op, StepOp):
+            break
+        if isinstance(op, InstructionOp):
+            written.update(op.operands_in(op.WRITES + op.UPDATES))
+    used = {v for step in kernel.body.block.ops if isinstance(step, StepOp)
+            for op in step.body.block.ops if isinstance(op, InstructionOp)
+            for v in op.operands}
+    return [b for b in kernel.buffers()
+            if b in written and b in used and isinstance(b.owner, AllocOp)]
+
+
+def _single_bytes(buf: SSAValue) -> int:
+    """One copy of a buffer, sub-byte elements packed: ceil(elements * bits / 8)."""
+    t = cast(MemRefType, buf.type)
+    return -(-math.prod(t.get_shape()) * t.element_type.bitwidth // 8)
+
+
 def buffer_bytes(kernel: KernelInterface) -> dict[str, int]:
-    """On-chip bytes of each buffer of a kernel (sub-byte elements packed:
-    ceil(elements * bits / 8)), doubled where the schedule double-buffers
-    it; with ``kv_resident``, also one head's K and V."""
+    """On-chip bytes of each buffer of a kernel, doubled where the schedule
+    double-buffers it; with ``kv_resident``, also one head's K and V; with
+    ``query_block = P1``, the Q tiles and running state of P1 query tiles
+    (one copy each: a tile's state is touched by its own steps only); a
+    spilled buffer keeps one row on chip to stage the rows that live in DRAM."""
     doubled = kernel.double_buffered()
+    query_block = getattr(kernel, "query_block", None)
+    resident = lane_state_buffers(kernel) if query_block is not None else []
+    spilled: dict[SSAValue, int] = {}
+    for op in kernel.walk():
+        if isinstance(op, SpillOp):
+            spilled[op.buffer] = max(spilled.get(op.buffer, 0), op.rows.value.data)
     sizes = {}
     for buf in kernel.buffers():
-        t = cast(MemRefType, buf.type)
-        size = -(-math.prod(t.get_shape()) * t.element_type.bitwidth // 8)
-        sizes[buf.name_hint or f"buffer{len(sizes)}"] = size * (2 if buf in doubled else 1)
+        if buf in resident:
+            continue
+        size = _single_bytes(buf) * (2 if buf in doubled else 1)
+        if buf in spilled:
+            rows = cast(MemRefType, buf.type).get_shape()[0]
+            size = size * (rows - spilled[buf] + 1) // rows
+        sizes[buf.name_hint or f"buffer{len(sizes)}"] = size
+    if resident:
+        sizes["query_block"] = query_block.value.data * sum(_single_bytes(b) for b in resident)
     if kernel.flag("kv_resident"):
         sizes["kv_resident"] = kv_bytes(kernel)
     return sizes
@@ -323,6 +361,13 @@ class KernelOp(KernelInterface):
     double-buffers the other buffers, so the vector array works on step s
     while the 2-D array starts step s + 1 (FuseMax, SALO's merge).  ``kv_resident``
     keeps a head's K and V on chip, so lanes after the first reuse them.
+    ``query_block = P1``: P1 consecutive query tiles of a head are one block
+    whose Q and running state stay on chip while K and V stream past once
+    per block (FuseMax's P1 loop; the hardware interleaves the block's lanes
+    per key tile, lanes being independent).
+    ``overlap_lanes``: a unit may run an instruction in the idle interval
+    before its latest one when the operands are ready (the next row block's
+    first QK ahead of this block's last PV: FLAT's pipelined row blocks).
     ``lane_heads = G``: a lane holds G consecutive heads of its batch element
     (and query tile), its buffers one slice per head (a polarised kernel runs a layer's
     heads together on column groups of its array).  The heads and queries
@@ -339,6 +384,8 @@ class KernelOp(KernelInterface):
     pipeline = opt_prop_def(BoolAttr)
     kv_resident = opt_prop_def(BoolAttr)
     lane_heads = opt_prop_def(IntegerAttr)
+    query_block = opt_prop_def(IntegerAttr)
+    overlap_lanes = opt_prop_def(BoolAttr)
     output = result_def(TensorType)
     body = region_def("single_block")
     traits = traits_def(NoTerminator())
@@ -394,6 +441,9 @@ class KernelOp(KernelInterface):
                     f"'{self.name}' body may hold accel instructions and memref.alloc "
                     f"only, got '{inner.name}'")
         _, h, nq, nk, _, _ = self.dims
+        if self.query_block is not None and self.query_block.value.data <= 0:
+            raise VerifyException(f"'{self.name}' query_block must be positive, got "
+                                  f"{self.query_block.value.data}")
         if self.lane_heads is not None and (
                 self.lane_heads.value.data <= 0 or h % self.lane_heads.value.data):
             raise VerifyException(f"'{self.name}' lane_heads must divide the {h} heads, got "
@@ -455,6 +505,9 @@ class InstructionOp(IRDLOperation):
     """Operands read and written in place."""
     unit = prop_def(StringAttr)
     irdl_options = (ParsePropInAttrDict(),)
+    SLICED_OPERAND: ClassVar[str | None] = None
+    """The row-buffer operand that a ``sliced`` instance touches one step's
+    slice of (timing lets consecutive steps' slices overlap)."""
 
     def operands_in(self, names: tuple[str, ...]) -> list[SSAValue]:
         return [v for n in names if (v := getattr(self, n)) is not None]
@@ -548,6 +601,7 @@ class SddmmOp(InstructionOp):
     mask = opt_operand_def(MemRefType)
     sliced = opt_prop_def(BoolAttr)
     dataflow = opt_prop_def(StringAttr)
+    SLICED_OPERAND: ClassVar[str] = "scores"
     assembly_format = ("$q `,` $k `,` $scores (`mask` $mask^)? attr-dict `:` type($q) `,` "
                        "type($k) `,` type($scores) (`,` type($mask)^)?")
 
@@ -577,7 +631,10 @@ class ScaleOp(InstructionOp):
 
 @irdl_op_definition
 class ReduceOp(InstructionOp):
-    """Row reduction (``kind`` = ``max`` or ``sum``) of S into a [rows] buffer."""
+    """Row reduction (``kind`` = ``max`` or ``sum``) of S into a [rows] buffer.
+    With ``sliced``, S is the step's slice of a row buffer (columns ``step *
+    k`` on) and the reduction accumulates into the destination (FLAT's max
+    pass streaming behind QK)."""
 
     name = "accel.reduce"
     KIND: ClassVar[str] = "reduce"
@@ -586,7 +643,9 @@ class ReduceOp(InstructionOp):
     source = operand_def(MemRefType)
     dest = operand_def(MemRefType)
     kind = prop_def(StringAttr)
+    sliced = opt_prop_def(BoolAttr)
     assembly_format = "$source `,` $dest attr-dict `:` type($source) `,` type($dest)"
+    SLICED_OPERAND: ClassVar[str] = "source"
 
     @property
     def latency_kind(self) -> str:
@@ -623,7 +682,10 @@ class MaxUpdateOp(InstructionOp):
 @irdl_op_definition
 class ExpOp(InstructionOp):
     """S = exp(S - shift) row-wise (S = exp(S) without a shift), with the
-    target's exp implementation; exp(-inf) = 0."""
+    target's exp implementation; exp(-inf) = 0.  With ``factor`` (> 0), S =
+    exp(factor * (S - shift)): the softmax scale folded into the exp's range
+    reduction (max(c x) = c max(x) for c > 0).  ``shift`` has one element per
+    row, or S's shape (an element-wise difference: FuseMax's PRM)."""
 
     name = "accel.exp"
     KIND: ClassVar[str] = "exp"
@@ -631,6 +693,7 @@ class ExpOp(InstructionOp):
     UPDATES: ClassVar[tuple[str, ...]] = ('data',)
     data = operand_def(MemRefType)
     shift = opt_operand_def(MemRefType)
+    factor = opt_prop_def(FloatAttr)
     assembly_format = "$data (`shift` $shift^)? attr-dict `:` type($data) (`,` type($shift)^)?"
 
 
@@ -650,6 +713,7 @@ class SpmmOp(InstructionOp):
     out = operand_def(MemRefType)
     sliced = opt_prop_def(BoolAttr)
     dataflow = opt_prop_def(StringAttr)
+    SLICED_OPERAND: ClassVar[str] = "p"
     assembly_format = "$p `,` $v `,` $out attr-dict `:` type($p) `,` type($v) `,` type($out)"
 
 
@@ -691,7 +755,8 @@ class MergeOp(InstructionOp):
 
 @irdl_op_definition
 class NormalizeOp(InstructionOp):
-    """X = X / l row-wise (0 where l is 0)."""
+    """X = X / l row-wise (0 where l is 0).  With ``sliced``, only the step's
+    slice of a row buffer (FLAT's divide pass streaming ahead of PV)."""
 
     name = "accel.normalize"
     KIND: ClassVar[str] = "normalize"
@@ -699,6 +764,8 @@ class NormalizeOp(InstructionOp):
     UPDATES: ClassVar[tuple[str, ...]] = ('data',)
     data = operand_def(MemRefType)
     total = operand_def(MemRefType)
+    sliced = opt_prop_def(BoolAttr)
+    SLICED_OPERAND: ClassVar[str] = "data"
     assembly_format = "$data `,` $total attr-dict `:` type($data) `,` type($total)"
 
 
@@ -721,8 +788,112 @@ class GlobalRowsOp(InstructionOp):
                        "type($v) `,` type($out)")
 
 
+@irdl_op_definition
+class RunningMaxOp(InstructionOp):
+    """FuseMax's RM Einsum: previous = m; m = max(m, m_tile)."""
+
+    name = "accel.running_max"
+    KIND: ClassVar[str] = "running_max"
+    READS: ClassVar[tuple[str, ...]] = ('tile_max',)
+    WRITES: ClassVar[tuple[str, ...]] = ('previous',)
+    UPDATES: ClassVar[tuple[str, ...]] = ('running',)
+    running = operand_def(MemRefType)
+    tile_max = operand_def(MemRefType)
+    previous = operand_def(MemRefType)
+    unit = prop_def(StringAttr)
+    irdl_options = (ParsePropInAttrDict(),)
+    assembly_format = ("$running `,` $tile_max `,` $previous attr-dict `:` type($running) `,` "
+                       "type($tile_max) `,` type($previous)")
+
+    def verify_shapes(self) -> None:
+        shapes = self.buffer_shapes()
+        if len(set(shapes)) != 1 or len(shapes[0]) != 1:
+            raise _shape_error(self, "running, tile_max and previous must be [rows] buffers "
+                               "of one shape, got " + ", ".join("x".join(map(str, s))
+                                                             for s in shapes))
+
+
+@irdl_op_definition
+class RescaleOp(InstructionOp):
+    """X = X * f row-wise (FuseMax's SPD and SPNV Einsums)."""
+
+    name = "accel.rescale"
+    KIND: ClassVar[str] = "rescale"
+    READS: ClassVar[tuple[str, ...]] = ('factor',)
+    WRITES: ClassVar[tuple[str, ...]] = ()
+    UPDATES: ClassVar[tuple[str, ...]] = ('data',)
+    data = operand_def(MemRefType)
+    factor = operand_def(MemRefType)
+    unit = prop_def(StringAttr)
+    irdl_options = (ParsePropInAttrDict(),)
+    assembly_format = "$data `,` $factor attr-dict `:` type($data) `,` type($factor)"
+
+    def verify_shapes(self) -> None:
+        data, factor = self.buffer_shapes()
+        if factor != data[:1]:
+            raise _shape_error(self, f"factor must have shape {data[0]} (one element per "
+                                     f"row), got {'x'.join(map(str, factor))}")
+
+
+@irdl_op_definition
+class AddOp(InstructionOp):
+    """X = X + Y element-wise (FuseMax's RD and RNV Einsums)."""
+
+    name = "accel.add"
+    KIND: ClassVar[str] = "add"
+    READS: ClassVar[tuple[str, ...]] = ('addend',)
+    WRITES: ClassVar[tuple[str, ...]] = ()
+    UPDATES: ClassVar[tuple[str, ...]] = ('acc',)
+    acc = operand_def(MemRefType)
+    addend = operand_def(MemRefType)
+    unit = prop_def(StringAttr)
+    irdl_options = (ParsePropInAttrDict(),)
+    assembly_format = "$acc `,` $addend attr-dict `:` type($acc) `,` type($addend)"
+
+    def verify_shapes(self) -> None:
+        acc, addend = self.buffer_shapes()
+        if acc != addend:
+            raise _shape_error(self, f"acc and addend disagree on shape "
+                                     f"({'x'.join(map(str, acc))} vs {'x'.join(map(str, addend))})")
+
+
+@irdl_op_definition
+class SpillOp(InstructionOp):
+    """Move ``rows`` rows of a row buffer that does not fit on chip to DRAM
+    (``direction = "store"``) or back (``"load"``); with ``sliced``, the
+    step's slice of those rows only.  The values stay where the model keeps
+    them (functionally a no-op); the transfer costs DRAM bytes and DMA time.
+    It streams beside the passes over the resident rows, so it orders
+    against nothing but its DMA channel (FLAT's spilled score rows)."""
+
+    name = "accel.spill"
+    KIND: ClassVar[str] = "spill"
+    buffer = operand_def(MemRefType)
+    rows = prop_def(IntegerAttr)
+    direction = prop_def(StringAttr)
+    sliced = opt_prop_def(BoolAttr)
+    unit = prop_def(StringAttr)
+    irdl_options = (ParsePropInAttrDict(),)
+    assembly_format = "$buffer attr-dict `:` type($buffer)"
+
+    @property
+    def latency_kind(self) -> str:
+        return f"spill_{self.direction.data}"
+
+    def verify_shapes(self) -> None:
+        if self.direction.data not in ("store", "load"):
+            raise _shape_error(self, f"direction must be store or load, got "
+                                     f"'{self.direction.data}'")
+        (shape,) = self.buffer_shapes()
+        rows = self.rows.value.data
+        if len(shape) != 2 or not 0 < rows <= shape[0]:
+            raise _shape_error(self, f"rows must lie in 1..{shape[0]} (the buffer's rows), "
+                                     f"got {rows}")
+
+
 INSTRUCTIONS = (DmaLoadOp, DmaStoreOp, FillOp, SddmmOp, ScaleOp, ReduceOp, MaxUpdateOp,
-                ExpOp, SpmmOp, AccumulateOp, MergeOp, NormalizeOp, GlobalRowsOp)
+                ExpOp, SpmmOp, AccumulateOp, MergeOp, NormalizeOp, GlobalRowsOp,
+                RunningMaxOp, RescaleOp, AddOp, SpillOp)
 
 Accel = Dialect(
     "accel",

@@ -96,13 +96,25 @@ class Target:
     exp_segments: int = 0
     """Segments of a piecewise-linear exp, or terms of a Taylor exp."""
     exp_cycles: int = 1
+    exp_macs: int = 0
+    """When non-zero, an exp is costed as ``exp_macs`` multiply-adds plus
+    ``exp_adds`` adds, one per cycle each, instead of ``exp_cycles``."""
+    exp_adds: int = 0
+    state_bits: int = 32
+    """Bits per element of the running softmax state kept on chip (the
+    running max, sum and numerator of resident query tiles)."""
+    clear_on_first_write: int = 0
+    """1 when buffers are cleared by a valid bit per row: an ``accel.fill``
+    costs no cycles (the first write of a lane overwrites)."""
     step_overhead: int = 0
     """Cycles the 2-D array spends between two kernel steps."""
     pe_reduce: str = "chain"
     """How the 2-D array reduces a row: ``chain`` passes partial results
     along the columns (``cols`` cycles, the array busy throughout; SALO);
     ``tree`` reduces through a pipelined adder tree (busy one cycle per
-    pass, result after log2(cols) more; FuseMax's spatial reduction)."""
+    pass, result after log2(cols) more); ``network`` reduces in the
+    array's interconnect, one cycle per pass and no added latency (how the
+    FuseMax artifact's Timeloop model counts spatial reductions)."""
     units: tuple[tuple[str, str], ...] = ()
     """(instruction kind, unit) pairs overriding ``DEFAULT_UNITS``."""
     energy: EnergyTable = field(default_factory=EnergyTable)
@@ -129,6 +141,15 @@ class Target:
     @property
     def dram_bytes_per_cycle(self) -> float:
         return self.dram_bytes_per_s / self.clock_hz
+
+    @property
+    def exp_element_cycles(self) -> int:
+        """Cycles one lane (or PE) spends on one exp."""
+        return self.exp_macs + self.exp_adds if self.exp_macs else self.exp_cycles
+
+    @property
+    def state_bytes(self) -> int:
+        return max(1, self.state_bits // 8)
 
     @property
     def elem_bytes(self) -> int:
@@ -192,7 +213,7 @@ class Target:
         if kind in models:
             return models[kind](self, shape)
         unit = self.unit_of(kind)
-        if kind in ("dma_load", "dma_store"):
+        if kind in ("dma_load", "dma_store", "spill_store", "spill_load"):
             return max(1, math.ceil(shape[0] / self.dram_bytes_per_cycle))
         if kind == "sddmm":
             rows, keys, depth = shape
@@ -206,12 +227,16 @@ class Target:
             return math.ceil(rows / max(1, self.global_rows)) * math.ceil(
                 keys / self.pe_cols) * depth
         elements = math.prod(shape)
+        if kind == "fill" and self.clear_on_first_write:
+            return 0
         if kind in ("reduce_max", "reduce_sum") and unit == "PE2D":
             rows, cols = shape
+            if self.pe_reduce == "network":
+                return _passes(rows, cols, self)
             if self.pe_reduce == "tree":
                 return _passes(rows, cols, self) + math.ceil(math.log2(self.pe_cols))
             return _passes(rows, cols, self) * self.pe_cols
-        per = self.exp_cycles if kind == "exp" else 1
+        per = self.exp_element_cycles if kind == "exp" else 1
         lanes = dict(self.kind_lanes).get(kind) or self.lanes(unit)
         return max(1, math.ceil(elements / lanes)) * per
 
@@ -237,6 +262,8 @@ CORE_UNITS = {
     "fill": "VEC1D", "scale": "VEC1D", "reduce_max": "VEC1D", "reduce_sum": "VEC1D",
     "max_update": "VEC1D", "exp": "VEC1D", "accumulate": "VEC1D", "merge": "VEC1D",
     "normalize": "VEC1D", "global_rows": "GLOBAL",
+    "running_max": "VEC1D", "rescale": "VEC1D", "add": "VEC1D",
+    "spill_store": "DMA", "spill_load": "DMA",
 }
 """The unit of each core instruction kind (a target's ``units`` override it)."""
 

@@ -55,6 +55,20 @@ class KernelReport:
     counters: dict[str, int] = field(default_factory=dict)
     """Counts a kernel kind reports beyond the common ones (e.g. keys and
     values fetched, rows refetched with LSBs)."""
+    array_busy: dict[str, float] = field(default_factory=dict)
+    """Busy cycles per unit weighted by the share of its PEs working (empty:
+    the busy cycles)."""
+    unit_macs: dict[str, int] = field(default_factory=dict)
+    """Multiply-adds executed per unit."""
+    unit_lanes: dict[str, int] = field(default_factory=dict)
+    """PEs (or lanes) per unit."""
+    overflowed: list[tuple[int, int, int]] = field(default_factory=list)
+    """(batch, head, query) rows whose exp overflowed (functional runs; also
+    counted as ``counters["overflow_rows"]``)."""
+
+    @property
+    def weighted_busy(self) -> dict[str, float]:
+        return self.array_busy or {u: float(b) for u, b in self.busy.items()}
 
 
 @dataclass
@@ -83,6 +97,15 @@ class Report:
         peak = sum(k.peak_ops_per_cycle * k.cycles for k in self.kernels)
         return sum(k.useful_ops for k in self.kernels) / peak if peak else 0.0
 
+    @property
+    def util_2d(self) -> float:
+        """The 2-D array's busy fraction, weighted by the share of its PEs
+        working (the FuseMax paper's 2-D utilisation: every cycle an Einsum
+        occupies the array counts, exp included at its cost in MACs)."""
+        cycles = self.cycles
+        return (sum(k.weighted_busy.get("PE2D", 0.0) for k in self.kernels) / cycles
+                if cycles else 0.0)
+
     def _sum(self, name: str) -> Counter:
         out: Counter = Counter()
         for k in self.kernels:
@@ -93,13 +116,29 @@ class Report:
         busy = self._sum("busy")
         energy = self._sum("energy_pj")
         cycles = self.cycles
+        weighted: Counter = Counter()
+        macs: Counter = Counter()
+        lanes: dict[str, int] = {}
+        for k in self.kernels:
+            weighted.update(k.weighted_busy)
+            macs.update(k.unit_macs)
+            lanes.update(k.unit_lanes)
+
+        def unit(u: str, b: int) -> dict[str, Any]:
+            out = {"busy_cycles": int(b), "utilization": b / cycles if cycles else 0.0,
+                   "busy_fraction": weighted.get(u, 0.0) / cycles if cycles else 0.0}
+            if lanes.get(u) and cycles:
+                out["mac_utilization"] = macs.get(u, 0) / (lanes[u] * cycles)
+            return out
+
         return {
             "target": self.target,
             "cycles": cycles,
             "seconds": self.seconds,
             "utilization": self.utilization,
-            "units": {u: {"busy_cycles": int(b), "utilization": b / cycles if cycles else 0.0}
-                      for u, b in sorted(busy.items())},
+            "mac_utilization": self.utilization,
+            "util_2d": self.util_2d,
+            "units": {u: unit(u, b) for u, b in sorted(busy.items())},
             "ops": dict(sorted(self._sum("ops").items())),
             "dram_bytes": sum(k.dram_read_bytes + k.dram_write_bytes for k in self.kernels),
             "dram_read_bytes": sum(k.dram_read_bytes for k in self.kernels),
@@ -136,6 +175,30 @@ def _first_tile_steps(kernel: A.KernelOp) -> int:
     return sum(int(t.runs.tiles_per_query_tile[0]) for t in tables) // len(tables)
 
 
+def block_tile_loads(kernel: A.KernelOp) -> int:
+    """K (or V) tiles a ``query_block`` kernel reads from DRAM: per block of
+    P1 query tiles of a head, the key tiles any of its lanes visits."""
+    import numpy as np
+
+    b, h = kernel.dims[:2]
+    block = kernel.query_block.value.data
+    it = kernel.iteration
+    tables = it.tables.data
+    total = 0
+    for table in tables:
+        counts = table.runs.tiles_per_query_tile
+        nkt = -(-kernel.dims[3] // it.k.data)
+        if len(counts) and int(counts.min()) == nkt:
+            total += -(-len(counts) // block) * nkt
+            continue
+        ptr, key_tile, _ = table.arrays
+        for first in range(0, len(counts), block):
+            last = min(len(counts), first + block)
+            total += len(np.unique(key_tile[int(ptr[first]):int(ptr[last])]))
+    per_head = total if len(tables) > 1 else total * h
+    return b * per_head
+
+
 def kernel_report(kernel: A.KernelOp, record_trace: bool = False,
                   instances: Counter | None = None) -> KernelReport:
     """Time and cost one kernel.  ``instances`` (from a functional run)
@@ -146,15 +209,19 @@ def kernel_report(kernel: A.KernelOp, record_trace: bool = False,
     counts = instances if instances is not None else timeline.instances
     target = program.target
     ops: Counter = Counter()
+    unit_macs: Counter = Counter()
     dram_read = dram_write = buf_read = buf_write = 0
     for instr in program.all:
         n = counts[instr.op]
         for kind, per in instr.ops.items():
             ops[kind] += per * n
+        unit_macs[instr.unit] += instr.ops.get("mac", 0) * n
         paid = n
         if instr.kv_reuse:
             # Only the first query tile of each head loads K and V from DRAM.
             paid = kernel.dims[0] * kernel.dims[1] * _first_tile_steps(kernel)
+        elif instr.block_shared > 1:
+            paid = block_tile_loads(kernel)
         dram_read += instr.dram_read_bytes * paid
         dram_write += instr.dram_write_bytes * n
         buf_read += instr.buffer_read_bytes * n
@@ -178,6 +245,8 @@ def kernel_report(kernel: A.KernelOp, record_trace: bool = False,
         energy_pj=_energy(target, ops, buf_read + buf_write, dram_read + dram_write),
         instances={i.op.name + f"#{n}": counts[i.op] for n, i in enumerate(program.all)},
         trace=timeline.trace,
+        array_busy=dict(timeline.array_busy), unit_macs=dict(unit_macs),
+        unit_lanes={u: target.lanes(u) for u in timeline.busy if target.lanes(u) > 1},
     )
 
 
@@ -194,7 +263,11 @@ class HardwareModelFunctions(InterpreterFunctions):
     def run_kernel(self, interpreter: Interpreter, op: A.KernelOp, args):
         execution = KernelExecution(op, list(args))
         out = execution.run()
-        self.reports.append(kernel_report(op, self.record_trace, execution.instances))
+        report = kernel_report(op, self.record_trace, execution.instances)
+        if execution.overflowed:
+            report.overflowed = sorted(execution.overflowed)
+            report.counters["overflow_rows"] = len(execution.overflowed)
+        self.reports.append(report)
         return (out,)
 
 

@@ -63,7 +63,8 @@ class HardwareModelBackend(Backend):
         d = report.as_dict()
         figures = {
             "target": d["target"], "cycles": d["cycles"], "seconds": d["seconds"],
-            "utilization": d["utilization"], "dram_bytes": d["dram_bytes"],
+            "utilization": d["utilization"], "mac_utilization": d["mac_utilization"],
+            "util_2d": d["util_2d"], "dram_bytes": d["dram_bytes"],
             "buffer_peak_bytes": d["buffer_peak_bytes"],
             "energy_pj": d["energy_pj"]["total"],
         }

@@ -88,6 +88,8 @@ class KernelExecution:
                      if kernel.has_mask else None)
         self.out = np.zeros((b, h, nq, dv), np.result_type(self.q.dtype, np.float32))
         self.instances: Counter[Operation] = Counter()
+        self.overflowed: set[tuple[int, int, int]] = set()
+        """(batch, head, query) rows whose exp overflowed to +inf."""
         self.globals = (np.array([g.data for g in self.lanes.band.globals.data], np.int64)
                         if self.lanes.band is not None else np.zeros(0, np.int64))
 
@@ -273,6 +275,15 @@ class KernelExecution:
 
     def _reduce(self, op: A.ReduceOp, lanes, active, step):
         src = self.buf(op.source)[active]
+        if op.sliced is not None and op.sliced.value.data:
+            width = self.lanes.cols
+            part = src[:, :, step * width:(step + 1) * width]
+            dest = self.buf(op.dest)
+            if op.kind.data == "max":
+                dest[active] = np.maximum(dest[active], part.max(axis=-1, initial=-np.inf))
+            else:
+                dest[active] += part.sum(axis=-1)
+            return
         if op.kind.data == "max":
             self.buf(op.dest)[active] = src.max(axis=-1, initial=-np.inf)
         else:
@@ -291,10 +302,24 @@ class KernelExecution:
         x = data[active]
         if op.shift is not None:
             shift = self.buf(op.shift)[active]
+            shift = np.where(np.isneginf(shift), 0.0, shift)
             with np.errstate(invalid="ignore"):
                 x = np.where(np.isneginf(x), -np.inf,
-                             x - np.where(np.isneginf(shift), 0.0, shift)[..., None])
-        data[active] = self.exp(x)
+                             x - (shift if shift.ndim == x.ndim else shift[..., None]))
+        if op.factor is not None:
+            x = x * op.factor.value.data
+        y = self.exp(x)
+        over = np.isposinf(y) & np.isfinite(x)
+        if over.any():
+            # A datapath without a running max (SALO) overflows its exp on
+            # large logits: record which query rows, for the report.
+            rows = self._rows(lanes)
+            ln, r = np.nonzero(over.reshape(over.shape[0], over.shape[1], -1).any(axis=2))
+            for lane_pos, row_pos in zip(ln, r):
+                lane = lanes[lane_pos]
+                self.overflowed.add((int(self.lanes.batch[lane]), int(self.lanes.head[lane]),
+                                     int(rows[lane_pos, row_pos])))
+        data[active] = y
 
     def _spmm(self, op: A.SpmmOp, lanes, active, step):
         p, v = self.buf(op.p)[active], self.buf(op.v)[active]
@@ -336,7 +361,29 @@ class KernelExecution:
         data = self.buf(op.data)
         total = self.buf(op.total)[active]
         denom = np.where(total != 0, total, 1.0)[..., None]
+        if op.sliced is not None and op.sliced.value.data:
+            cols = slice(step * self.lanes.cols, (step + 1) * self.lanes.cols)
+            data[active, :, cols] = np.where((total != 0)[..., None],
+                                             data[active, :, cols] / denom, 0.0)
+            return
         data[active] = np.where((total != 0)[..., None], data[active] / denom, 0.0)
+
+    def _running_max(self, op: A.RunningMaxOp, lanes, active, step):
+        running = self.buf(op.running)
+        self.buf(op.previous)[active] = running[active]
+        running[active] = np.maximum(running[active], self.buf(op.tile_max)[active])
+
+    def _rescale(self, op: A.RescaleOp, lanes, active, step):
+        data = self.buf(op.data)
+        f = self.buf(op.factor)[active]
+        data[active] = data[active] * f.reshape(f.shape + (1,) * (data.ndim - f.ndim))
+
+    def _add(self, op: A.AddOp, lanes, active, step):
+        self.buf(op.acc)[active] += self.buf(op.addend)[active]
+
+    def _spill(self, op: A.SpillOp, lanes, active, step):
+        """The model keeps spilled rows in the buffer array; only their cost
+        (DRAM bytes, DMA time) differs."""
 
     def _global_rows(self, op: A.GlobalRowsOp, lanes, active, step):
         """Global queries attend every key: exact softmax over all keys."""

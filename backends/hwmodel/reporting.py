@@ -25,6 +25,8 @@ def table(report: Report) -> str:
         f"cycles            {d['cycles']:,}",
         f"time              {d['seconds'] * 1e3:.4f} ms",
         f"utilization       {d['utilization']:.4f}  (useful MACs of attended pairs / 2-D peak)",
+        f"mac_utilization   {d['mac_utilization']:.4f}  (the same: useful MACs / 2-D peak)",
+        f"util_2d           {d['util_2d']:.4f}  (2-D array busy fraction, PEs weighted)",
         f"DRAM              {_si(d['dram_read_bytes'], 'B')} read, "
         f"{_si(d['dram_write_bytes'], 'B')} written",
         f"on-chip traffic   {_si(d['buffer_read_bytes'], 'B')} read, "
@@ -35,9 +37,12 @@ def table(report: Report) -> str:
     if d["max_abs_err"] is not None:
         lines.append(f"max abs error     {d['max_abs_err']:.3e}")
     lines.append("")
-    lines.append(f"{'unit':8s} {'busy cycles':>14s} {'utilization':>12s}")
+    lines.append(f"{'unit':8s} {'busy cycles':>14s} {'utilization':>12s} {'busy frac':>10s} "
+                 f"{'MAC util':>9s}")
     for unit, u in d["units"].items():
-        lines.append(f"{unit:8s} {u['busy_cycles']:>14,} {u['utilization']:>12.4f}")
+        mac = f"{u['mac_utilization']:9.4f}" if "mac_utilization" in u else f"{'-':>9s}"
+        lines.append(f"{unit:8s} {u['busy_cycles']:>14,} {u['utilization']:>12.4f} "
+                     f"{u.get('busy_fraction', u['utilization']):>10.4f} {mac}")
     lines.append("")
     lines.append(f"{'operation':10s} {'count':>16s}")
     for kind, n in d["ops"].items():
@@ -82,9 +87,18 @@ def plot(report: Report) -> bytes:
     d = report.as_dict()
     fig, (left, right) = plt.subplots(1, 2, figsize=(10, 4))
     units = list(d["units"])
-    left.barh(units, [d["units"][u]["utilization"] for u in units], color="tab:blue")
+    import numpy as np
+
+    y = np.arange(len(units))
+    left.barh(y - 0.2, [d["units"][u].get("busy_fraction", d["units"][u]["utilization"])
+                        for u in units], height=0.4, color="tab:blue", label="busy fraction")
+    left.barh(y + 0.2, [d["units"][u].get("mac_utilization", 0.0) for u in units], height=0.4,
+              color="tab:green", label="MAC utilisation")
+    left.set_yticks(y, units)
     left.set_xlim(0, 1)
-    left.set_xlabel("busy fraction of the run")
+    left.legend(loc="lower right", fontsize="small")
+    left.set_xlabel(f"share of the run (util_2d {d['util_2d']:.3f}, "
+                    f"mac_utilization {d['mac_utilization']:.3f})")
     left.set_title(f"{d['target']}: {d['cycles']:,} cycles ({d['seconds'] * 1e3:.3f} ms)")
     total = d["energy_pj"]["total"] or 1.0
     parts = [p for p in d["energy_pj"] if p != "total"]

@@ -34,6 +34,8 @@ TRACE_LIMIT = 20000
 class Timeline:
     cycles: int = 0
     busy: Counter = field(default_factory=Counter)
+    array_busy: Counter = field(default_factory=Counter)
+    """Busy cycles weighted by the share of the unit's PEs kept working."""
     instances: Counter = field(default_factory=Counter)
     trace: list[tuple[str, str, int, int]] = field(default_factory=list)
     """(unit, instruction, start, end) of the first instances."""
@@ -48,6 +50,11 @@ class _Scoreboard:
         self.timeline = Timeline()
         self.steps_run = 0
         self.horizon = 4 * sum(i.latency for i in program.all) + 1
+        self.backfill = getattr(program.kernel, "overlap_lanes", None) is not None and \
+            program.kernel.flag("overlap_lanes")
+        self.gap: dict[str, tuple[int, int]] = {}
+        """Per unit, the idle interval before its latest instruction, which a
+        later-issued instruction may take (``overlap_lanes`` kernels only)."""
 
     def relative_state(self) -> tuple:
         """The state relative to ``now``, for detecting periodicity.  Times
@@ -60,6 +67,7 @@ class _Scoreboard:
             return max(t - now, -horizon)
 
         units = tuple(sorted((u, rel(t)) for u, t in self.unit_free.items()))
+        units += tuple(sorted((u, rel(a), rel(b)) for u, (a, b) in self.gap.items()))
         bufs = tuple(sorted((id(b), tuple((rel(r), rel(w)) for r, w in v))
                             for b, v in self.versions.items()))
         return units, bufs
@@ -70,26 +78,46 @@ class _Scoreboard:
     def shift(self, delta: int) -> None:
         for u in self.unit_free:
             self.unit_free[u] += delta
+        for u, (a, b) in self.gap.items():
+            self.gap[u] = (a + delta, b + delta)
         for v in self.versions.values():
             for version in v:
                 version[0] += delta
                 version[1] += delta
 
     def issue(self, instr: Instr) -> None:
-        start = self.unit_free.get(instr.unit, 0)
+        start = 0
         for buf in instr.reads:
             if v := self.versions.get(buf):
                 start = max(start, v[-1][0])
         for buf in instr.updates:
             if v := self.versions.get(buf):
                 start = max(start, v[-1][0], v[-1][1])
-        copies = self.program.copies.get
-        for buf in instr.writes:
+        for buf in instr.slice_updates:
+            if v := self.versions.get(buf):
+                start = max(start, v[-1][0])
+        for buf, n in self._fresh(instr):
             v = self.versions.get(buf)
-            if v and len(v) >= copies(buf, 1):
-                start = max(start, v[0][0], v[0][1])
+            if v and len(v) >= n:
+                # Every version the write retires must have been read.
+                for old in v[:len(v) - n + 1]:
+                    start = max(start, old[0], old[1])
+        ready, free = start, self.unit_free.get(instr.unit, 0)
+        gap = self.gap.get(instr.unit)
+        if instr.occupancy == 0 and instr.latency == 0:
+            # Costs nothing (a lazy clear): it holds up no later instruction.
+            pass
+        elif gap is not None and max(ready, gap[0]) + instr.occupancy <= gap[1]:
+            # Backfill: the unit was idle before its latest instruction and
+            # this one's operands were ready by then.
+            start = max(ready, gap[0])
+            self.gap[instr.unit] = (start + instr.occupancy, gap[1])
+        else:
+            start = max(ready, free)
+            if self.backfill and start > free:
+                self.gap[instr.unit] = (free, start)
+            self.unit_free[instr.unit] = start + instr.occupancy
         end = start + instr.latency
-        self.unit_free[instr.unit] = start + instr.occupancy
         for buf in instr.reads:
             if v := self.versions.get(buf):
                 v[-1][1] = max(v[-1][1], end)
@@ -97,18 +125,27 @@ class _Scoreboard:
             v = self.versions.setdefault(buf, [[0, 0]])
             v[-1][0] = end
             v[-1][1] = max(v[-1][1], end)
-        for buf in instr.writes:
+        for buf, n in self._fresh(instr):
             v = self.versions.setdefault(buf, [])
-            if len(v) >= copies(buf, 1):
+            while len(v) >= n:
                 v.pop(0)
             v.append([end, end])
         if self.record and len(self.timeline.trace) < TRACE_LIMIT:
             self.timeline.trace.append((instr.unit, instr.op.name, start, end))
 
+    def _fresh(self, instr: Instr) -> list[tuple[SSAValue, int]]:
+        """Buffers the instruction writes afresh, with the copies a write may
+        keep: a sliced write touches one step's slice, so it need not wait
+        for the readers of the slice before it (the previous version)."""
+        copies = self.program.copies.get
+        return ([(buf, copies(buf, 1)) for buf in instr.writes]
+                + [(buf, max(2, copies(buf, 1))) for buf in instr.slice_writes])
+
     def step_boundary(self) -> None:
         overhead = self.program.target.step_overhead
         if overhead and self.steps_run:
             self.unit_free["PE2D"] = self.unit_free.get("PE2D", 0) + overhead
+            self.gap.pop("PE2D", None)
         self.steps_run += 1
 
 
@@ -144,10 +181,13 @@ def simulate(program: Program, lane_runs: list[tuple[int, bool, int]],
     t.instances = per_instance
     for instr in program.all:
         t.busy[instr.unit] += instr.occupancy * per_instance[instr.op]
+        t.array_busy[instr.unit] += instr.occupancy * instr.spatial * per_instance[instr.op]
     total_steps = sum(steps * count for steps, _, count in lane_runs) * len(program.steps)
-    t.busy["PE2D"] += program.target.step_overhead * max(0, total_steps - 1)
+    overhead = program.target.step_overhead * max(0, total_steps - 1)
     if n:
-        t.busy["PE2D"] += program.target.drain_cycles
+        overhead += program.target.drain_cycles
+    t.busy["PE2D"] += overhead
+    t.array_busy["PE2D"] += overhead
     return t
 
 
@@ -156,7 +196,7 @@ def _run_lane(board: _Scoreboard, program: Program, steps: int, glob: bool,
     for instr in program.prologue:
         board.issue(instr)
         counts[instr.op] += 1
-    for body in program.steps:
+    for n, body in enumerate(program.steps):
         previous: tuple | None = None
         s = 0
         while s < steps:
@@ -176,6 +216,9 @@ def _run_lane(board: _Scoreboard, program: Program, steps: int, glob: bool,
                     counts[instr.op] += repeat
                 s = steps
             previous = state
+        for instr in program.between[n] if n < len(program.between) else ():
+            board.issue(instr)
+            counts[instr.op] += 1
     for instr in program.epilogue:
         if instr.global_lanes_only and not glob:
             continue

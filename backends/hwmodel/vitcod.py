@@ -1,6 +1,6 @@
 """ViTCoD's instructions on the hardware model (``attn_ir.dialects.vitcod.accel``):
-their functional semantics (``INSTRUCTION_HANDLERS``) and what one instance
-costs (``INSTRUCTION_COSTS``: the latency shape for the target's cycle model
+their functional semantics (``instruction_handlers``) and what one instance
+costs (``instruction_costs``: the latency shape for the target's cycle model
 and the operations by kind).  The kernels are ordinary ``accel.kernel``s
 whose lanes hold several heads (``lane_heads``), so the scoreboard, the
 counters and the reports are the common ones.
