@@ -435,6 +435,7 @@ def _pad(index: np.ndarray, width: int) -> np.ndarray:
 class _Program:
     """What the scoreboard needs: every instruction, buffer copies, the target."""
 
+    kernel: AS.RegionKernel
     target: T.Target
     items: list
     all: list[Instr] = field(default_factory=list)
@@ -443,7 +444,7 @@ class _Program:
 
 def build_program(kernel: AS.RegionKernel) -> _Program:
     target = kernel.target.target
-    program = _Program(target, [], copies={b: 2 for b in kernel.double_buffered()})
+    program = _Program(kernel, target, [], copies={b: 2 for b in kernel.double_buffered()})
 
     def items(block, phase: str) -> list:
         out = []

@@ -62,11 +62,15 @@ def test_very_large_scores_are_stable(case):
 def test_salo_overflows_on_very_large_scores():
     """SALO's datapath has no running maximum, so logits past f32's exp
     range give non-finite outputs there (documented in docs/reliability.md),
-    while they stay finite on a target that keeps it."""
+    while they stay finite on a target that keeps it.  The target reports
+    the overflowed rows, so the harness records a limitation, not a
+    mismatch, and every other row matches."""
     case = cases(P.Union((P.Window(3, 3), P.Global((0,)))))
     salo = next(c for c in case if c.target == "salo")
     result = check(salo, inputs(salo, scale=30.0))
-    assert [m.engine for m in result.mismatches] == ["hwmodel:salo"]
+    assert result.mismatches == []
+    assert [s.split(":")[0] + ":" + s.split(":")[1] for s in result.limitations] == [
+        "hwmodel:salo"]
 
 
 @pytest.mark.parametrize("case", cases(P.Window(2, 1), dtype="f16") +

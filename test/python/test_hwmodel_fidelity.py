@@ -101,7 +101,8 @@ def test_no_published_figure_in_the_model_sources():
                "3.25", "13.12", "51.72", "137.4", "938.8", "2.01", "13.4", "465",
                "118279", "118,279", "3427", "3,427", "1013880", "1,013,880",
                "4.0305", "0.7384"}
-    sources = [ROOT / "attn_ir" / "targets.py", *sorted((ROOT / "passes").glob("*.py")),
+    sources = [*sorted((ROOT / "attn_ir" / "targets").glob("*.py")),
+               *sorted((ROOT / "passes").rglob("*.py")),
                *sorted((ROOT / "backends" / "hwmodel").glob("*.py"))]
     for path in sources:
         code = "\n".join(line.split("#")[0] for line in path.read_text().splitlines())
@@ -224,7 +225,7 @@ def test_timing_only_cli_touches_no_data(tmp_path, monkeypatch):
 
 
 def salo_overflow_case():
-    from attn_ir.differential import Case
+    from attn_ir.testing.differential import Case
 
     case = Case(P.Window(1, 0), batch=1, heads=1, nq=16, nk=16, head_dim=1, value_dim=1,
                 target="salo")
@@ -236,7 +237,7 @@ def salo_overflow_case():
 
 
 def test_salo_reports_overflowed_rows_and_the_harness_excuses_exactly_those():
-    from attn_ir.differential import check
+    from attn_ir.testing.differential import check
 
     case, arrays = salo_overflow_case()
     module = process(case.module_text(), "salo", parse_pipeline(
