@@ -90,9 +90,10 @@ class NumpyBackend(Backend):
     name = "numpy"
     description = "emitted NumPy module (vectorised over tiles)"
 
-    def __init__(self, threads: int | None = None, state_dtype: str | None = None):
+    def __init__(self, threads: int | None = None, state_dtype: str | None = None,
+                 coalesce: bool = True):
         self.runner = ParallelRunner(threads)
-        self.options = EmitOptions(state_dtype=state_dtype)
+        self.options = EmitOptions(state_dtype=state_dtype, coalesce=coalesce)
 
     def default_pipeline(self, module: ModuleOp) -> str:
         return DEFAULT_PIPELINE if needs_lowering(module) else ""

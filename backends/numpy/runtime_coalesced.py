@@ -1,0 +1,209 @@
+"""Runtime of emitted modules: ``tile.attention`` executed by its
+``#tile.coalesced`` plan (``attn_ir.dialects.tile_coalesced``): each query
+block against contiguous key ranges.
+
+The NumPy emitter copies everything below the ``EMITTED BELOW`` marker into
+each module with a coalesced ``tile.attention`` (after the tiled runtime,
+whose helpers it uses), so this code imports only NumPy.
+
+* ``_coalesced_schedule`` (once per table, at import) joins the pieces of a
+  block that touch into spans: a span is one contiguous slice of K and V,
+  computed with one matrix product per key step, whatever mix of full and
+  partial pieces it holds.  Partial pieces get the predicate, evaluated
+  here once (identical masks, as every interior block of a window or the
+  diagonal of causal has, are stored once); full pieces get no mask work.
+* ``_coalesced_attention`` cuts every block into work items of several
+  (batch, head) rows, so that one key step's scores stay about
+  ``_CO_STEP_SCORES`` (in cache), and hands them to ``parallel_map``;
+  items write disjoint rows of the output.
+* Per step: ``np.matmul`` into a preallocated score buffer, ``np.copyto``
+  of -inf on the masked columns, ``np.exp`` in place, the row sums as a
+  matrix-vector product and the numerator as a matrix product, both with
+  ``out=``; everything in the state dtype (f32 unless asked).  As in the
+  tiled runtime, the exponentials are unshifted and checked afterwards
+  (``_SAFE_SUM``); an item with a row outside the range is recomputed with
+  the max-shifted softmax (a pass for the row maxima, one for the sums).
+"""
+
+import numpy as np
+
+# --- EMITTED BELOW ---
+
+_CO_STEP_SCORES = 1 << 18
+"""Scores of one key step of one work item (1 MiB in f32: within a core's
+L2, so exp, the row sums and the PV product re-read it from cache)."""
+
+_CO_MIN_STEP_KEYS = 128
+"""Keys per step at least."""
+
+_CO_BATCHES = 32
+"""Work items are handed to ``parallel_map`` in about this many batches."""
+
+
+def _coalesced_schedule(rows, ptr, start, end, full, nq, nk, attends, head=0):
+    """Plan the execution of one ``#tile.coalesced`` table for ``nq``
+    queries and ``nk`` keys: a list of blocks (first row, end row, spans),
+    a span being [first key, end key, masks] with masks (first key, end
+    key, excluded [rows, keys] bool) for its partial pieces."""
+    rows, ptr = np.asarray(rows, np.int64), np.asarray(ptr, np.int64)
+    start, end = np.asarray(start, np.int64), np.asarray(end, np.int64)
+    full = np.asarray(full, bool)
+    shared = {}
+    blocks = []
+    for j in range(len(rows) - 1):
+        r0, r1 = int(rows[j]), int(rows[j + 1])
+        spans = []
+        for p in range(int(ptr[j]), int(ptr[j + 1])):
+            a, z = int(start[p]), int(end[p])
+            if spans and spans[-1][1] == a:
+                spans[-1][1] = z
+            else:
+                spans.append([a, z, []])
+            if full[p]:
+                continue
+            excluded = ~np.broadcast_to(
+                attends(np.arange(r0, r1)[:, None], np.arange(a, z)[None, :], head, None),
+                (r1 - r0, z - a))
+            if not excluded.any():
+                continue
+            excluded = np.ascontiguousarray(excluded)
+            same = shared.setdefault((excluded.shape, hash(excluded.tobytes())), [])
+            for other in same:
+                if np.array_equal(other, excluded):
+                    excluded = other
+                    break
+            else:
+                same.append(excluded)
+            spans[-1][2].append((a, z, excluded))
+        if spans:
+            blocks.append((r0, r1, spans))
+    return {"nq": nq, "nk": nk, "attends": attends, "head": head, "uses_mask": False,
+            "blocks": blocks}
+
+
+def _coalesced_attention(q, k, v, schedules, scale, state_dtype, out_dtype,
+                         parallel_map=None):
+    """softmax(scale q k^T under the pattern) v for q [B,H,Nq,D], k [B,H,Nk,D],
+    v [B,H,Nk,Dv] by the coalesced plans ``schedules`` (one for all heads,
+    or one per head).  Returns [B,H,Nq,Dv] in ``out_dtype``."""
+    bad = ~np.isfinite(v)
+    if bad.any():
+        # As in _tiled_attention: a non-finite value reaches only the rows
+        # that attend its key.
+        out = _coalesced_attention(q, k, np.where(bad, 0, v), schedules, scale,
+                                   state_dtype, np.float64, parallel_map)
+        return _add_nonfinite_values(out, v, bad, schedules, None).astype(out_dtype)
+    state_dtype = np.dtype(state_dtype)
+    b, h, nq, d = q.shape
+    nk, dv = k.shape[2], v.shape[3]
+    bh = b * h
+    qs = q.reshape(bh, nq, d)
+    ks = np.ascontiguousarray(k.reshape(bh, nk, d), dtype=state_dtype)
+    vs = np.ascontiguousarray(v.reshape(bh, nk, dv), dtype=state_dtype)
+    out = np.zeros((bh, nq, dv), state_dtype)
+    items = []
+    for n, schedule in enumerate(schedules):
+        # Rows are batch * H + head: one head's rows are a slice with step H.
+        sel = slice(None) if len(schedules) == 1 else slice(n, None, h)
+        operands = (qs[sel], ks[sel], vs[sel], out[sel], state_dtype.type(scale))
+        count = operands[0].shape[0]
+        for r0, r1, spans in schedule["blocks"]:
+            width = max(z - a for a, z, _ in spans)
+            per_row = (r1 - r0) * min(width, _CO_MIN_STEP_KEYS * 4)
+            c_chunk = max(1, min(count, _CO_STEP_SCORES // per_row))
+            for c0 in range(0, count, c_chunk):
+                items.append((operands, r0, r1, spans, c0, min(count, c0 + c_chunk)))
+    per_batch = max(1, -(-len(items) // _CO_BATCHES))
+    batches = [items[i:i + per_batch] for i in range(0, len(items), per_batch)]
+    for _ in (map if parallel_map is None else parallel_map)(_coalesced_items, batches):
+        pass
+    return out.reshape(b, h, nq, dv).astype(out_dtype, copy=False)
+
+
+def _coalesced_steps(spans, c, r):
+    """(first key, end key, masks within it) of each key step of a block."""
+    step = max(_CO_MIN_STEP_KEYS, _CO_STEP_SCORES // (c * r))
+    out = []
+    for a, z, masks in spans:
+        for s0 in range(a, z, step):
+            s1 = min(z, s0 + step)
+            inside = [(max(m0, s0), min(m1, s1), m0, ex) for m0, m1, ex in masks
+                      if m0 < s1 and m1 > s0]
+            out.append((s0, s1, inside))
+    return out
+
+
+def _coalesced_items(items):
+    """Run work items one after the other with shared scratch buffers."""
+    dtype = items[0][0][1].dtype
+    size, rows, dv = 0, 0, items[0][0][2].shape[2]
+    for operands, r0, r1, spans, c0, c1 in items:
+        c, r = c1 - c0, r1 - r0
+        step = max(_CO_MIN_STEP_KEYS, _CO_STEP_SCORES // (c * r))
+        size = max(size, c * r * min(step, max(z - a for a, z, _ in spans)))
+        rows = max(rows, c * r)
+    scratch = np.empty(size, dtype)
+    ones = np.ones(max(_CO_MIN_STEP_KEYS, _CO_STEP_SCORES), dtype)
+    buffers = (scratch, ones, np.empty(rows, dtype), np.empty(rows * dv, dtype))
+    for item in items:
+        _coalesced_item(*item, buffers)
+
+
+def _coalesced_scores(q, ks, s0, s1, inside, s):
+    """Scores of keys s0 .. s1 into s [c, r, s1 - s0], -inf where a partial
+    piece's pair is excluded."""
+    np.matmul(q, ks[:, s0:s1].swapaxes(1, 2), out=s)
+    for lo, hi, m0, excluded in inside:
+        np.copyto(s[:, :, lo - s0:hi - s0], -np.inf, where=excluded[:, lo - m0:hi - m0])
+
+
+def _coalesced_item(operands, r0, r1, spans, c0, c1, buffers):
+    """Attention of rows r0 .. r1 of (batch, head) rows c0 .. c1, written
+    into the output."""
+    qs, ks, vs, out, scale = operands
+    scratch, ones, sum_buf, acc_buf = buffers
+    c, r, dv = c1 - c0, r1 - r0, vs.shape[2]
+    q = np.multiply(qs[c0:c1, r0:r1], scale, dtype=scale.dtype)
+    kc, vc = ks[c0:c1], vs[c0:c1]
+    steps = _coalesced_steps(spans, c, r)
+    acc = np.zeros((c, r, dv), scale.dtype)
+    total = np.zeros((c, r), scale.dtype)
+    part_sum = sum_buf[:c * r].reshape(c, r)
+    part_acc = acc_buf[:c * r * dv].reshape(c, r, dv)
+    with np.errstate(over="ignore", invalid="ignore"):
+        for s0, s1, inside in steps:
+            s = scratch[:c * r * (s1 - s0)].reshape(c, r, s1 - s0)
+            _coalesced_scores(q, kc, s0, s1, inside, s)
+            np.exp(s, out=s)
+            np.matmul(s, ones[:s1 - s0], out=part_sum)
+            total += part_sum
+            np.matmul(s, vc[:, s0:s1], out=part_acc)
+            acc += part_acc
+    low, high = _SAFE_SUM[total.dtype]
+    if not (((total >= low) & (total <= high)).all() and np.isfinite(acc).all()):
+        acc, total = _coalesced_exact(q, kc, vc, steps, scratch)
+        total[total == 0] = 1
+    np.divide(acc, total[..., None], out=out[c0:c1, r0:r1])
+
+
+def _coalesced_exact(q, kc, vc, steps, scratch):
+    """Numerator and row sums with the max-shifted softmax: one pass for
+    the row maxima, one for the exponentials; rows with no key sum to 0."""
+    c, r = q.shape[:2]
+    row_max = np.full((c, r), -np.inf, q.dtype)
+    for s0, s1, inside in steps:
+        s = scratch[:c * r * (s1 - s0)].reshape(c, r, s1 - s0)
+        _coalesced_scores(q, kc, s0, s1, inside, s)
+        np.maximum(row_max, s.max(axis=2), out=row_max)
+    shift = np.where(np.isneginf(row_max), 0, row_max)[..., None]
+    acc = np.zeros((c, r, vc.shape[2]), q.dtype)
+    total = np.zeros((c, r), q.dtype)
+    with np.errstate(over="ignore", invalid="ignore"):
+        for s0, s1, inside in steps:
+            s = scratch[:c * r * (s1 - s0)].reshape(c, r, s1 - s0)
+            _coalesced_scores(q, kc, s0, s1, inside, s)
+            s -= shift
+            np.exp(s, out=s)
+            total += s.sum(axis=2)
+            acc += s @ vc[:, s0:s1]
+    return acc, total
