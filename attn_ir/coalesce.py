@@ -57,8 +57,9 @@ OUTLIER = 2.0
 the block's median row count plus one key tile."""
 
 MIN_FULL = 8
-"""Shorter stretches of fully attended keys stay inside a partial piece (a
-piece of its own would cost a call more than it saves)."""
+"""Shorter stretches of fully attended keys between partial ones stay
+inside a partial piece (a strided pattern would otherwise make a piece per
+key: the plan would grow with N x N / stride)."""
 
 
 def block_cost(runs: P.TileRuns, nq: int, nk: int, bq: int, bk: int, m: int) -> float:
@@ -130,7 +131,8 @@ def _pieces(cols: np.ndarray, attended: np.ndarray, bk: int) -> list[tuple[int, 
     for a, b in zip(np.concatenate(([0], cut)).tolist(), np.concatenate((cut, [len(idx)])).tolist()):
         lo, hi = idx[a], idx[b - 1] + 1  # positions in cols, contiguous keys
         flags = every[lo:hi]
-        full_runs = [(s, e) for s, e in _segments(flags) if flags[s] and e - s >= MIN_FULL]
+        full_runs = [(s, e) for s, e in _segments(flags)
+                     if flags[s] and (e - s >= MIN_FULL or e - s == hi - lo)]
         pos = lo
         for s, e in full_runs:
             if lo + s > pos:

@@ -137,6 +137,9 @@ def verify_on(op) -> None:
                                                    for p in plans.data):
         raise VerifyException(f"'{name}' attribute '{ATTRIBUTE}' must be an array of "
                               "#tile.coalesced")
+    if op.pattern.pattern.uses_mask:
+        raise VerifyException(f"'{name}' #tile.coalesced needs a pattern known at compile "
+                              "time; this one reads the mask operand")
     tables = op.tables.data
     if len(plans.data) != len(tables):
         raise VerifyException(f"'{name}' needs one #tile.coalesced per tile table "

@@ -33,7 +33,7 @@ from attn_ir.backends.registry import (
 )
 from attn_ir.dialects import attn, tile
 
-DEFAULT_PIPELINE = "attn-decompose,attn-fuse{passes=1},attn-tile{q=64 k=64}"
+DEFAULT_PIPELINE = "attn-decompose,attn-fuse{passes=1},attn-tile{q=64 k=64},attn-coalesce"
 """Applied to modules that still have ``attn.attention`` ops."""
 
 

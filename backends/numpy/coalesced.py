@@ -1,11 +1,10 @@
 """NumPy emission of a ``tile.attention`` by its ``#tile.coalesced`` plan
 (query blocks against contiguous key ranges, ``runtime_coalesced``).
 
-The plan is the op's ``coalesced`` attribute when ``attn-coalesce`` put
-one there; otherwise the emitter computes it with the same cost rule
-(``attn_ir.coalesce``), so every pipeline that ends in ``attn-tile`` gets
-it.  Ops whose pattern reads the mask operand keep the tile-table runtime
-(``runtime_tiled``): their pairs are known only at run time.
+The plan is the op's ``coalesced`` attribute, put there by ``attn-coalesce``
+(the backend's default pipeline ends with it); an op without one runs by
+its tile table (``runtime_tiled``), as do ops whose pattern reads the mask
+operand (their pairs are known only at run time).
 """
 
 from __future__ import annotations
@@ -21,14 +20,9 @@ RUNTIME_TITLE = "runtime: tile.attention by its coalesced plan (query blocks x k
 
 
 def coalesced_plans(op: tile.TiledAttentionOp) -> list | None:
-    """The op's ``#tile.coalesced`` plans, computed if it has none; None
-    when its pattern reads the mask operand."""
+    """The op's ``#tile.coalesced`` plans, or None."""
     plans = op.attributes.get(ATTRIBUTE)
-    if plans is not None:
-        return list(plans.data)
-    from attn_ir.coalesce import coalesce_op
-
-    return coalesce_op(op)
+    return None if plans is None else list(plans.data)
 
 
 def emit_coalesced(emitter, op: tile.TiledAttentionOp, plans: list, use, define) -> list[str]:

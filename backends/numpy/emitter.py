@@ -130,8 +130,8 @@ class EmitOptions:
     pipeline: str | None = None
     """The pipeline that produced the IR, for the module docstring."""
     coalesce: bool = True
-    """Execute ``tile.attention`` by its ``#tile.coalesced`` plan (computed
-    when the IR has none); False: by the tile table (``runtime_tiled``)."""
+    """Execute a ``tile.attention`` that has ``#tile.coalesced`` plans by
+    them; False: by its tile table (``runtime_tiled``), as one without."""
 
     def __post_init__(self):
         if self.state_dtype not in (None, *STATE_DTYPES):
