@@ -121,16 +121,26 @@ def _coalesced_attention(q, k, v, schedules, scale, state_dtype, out_dtype,
 
 
 def _coalesced_steps(spans, c, r):
-    """(first key, end key, masks within it) of each key step of a block."""
-    step = max(_CO_MIN_STEP_KEYS, _CO_STEP_SCORES // (c * r))
-    out = []
+    """The key steps of a block: each a list of pieces (first key, end
+    key, first column, masks as (first key, end key, mask's first key,
+    excluded)) whose columns are concatenated in one score buffer of
+    about ``_CO_STEP_SCORES`` / (c * r) columns, and its width.  Short
+    spans (a global token's column) share a step with the band."""
+    budget = max(_CO_MIN_STEP_KEYS, _CO_STEP_SCORES // (c * r))
+    steps, pieces, width = [], [], 0
     for a, z, masks in spans:
-        for s0 in range(a, z, step):
-            s1 = min(z, s0 + step)
+        for s0 in range(a, z, budget):
+            s1 = min(z, s0 + budget)
+            if pieces and width + s1 - s0 > budget:
+                steps.append((pieces, width))
+                pieces, width = [], 0
             inside = [(max(m0, s0), min(m1, s1), m0, ex) for m0, m1, ex in masks
                       if m0 < s1 and m1 > s0]
-            out.append((s0, s1, inside))
-    return out
+            pieces.append((s0, s1, width, inside))
+            width += s1 - s0
+    if pieces:
+        steps.append((pieces, width))
+    return steps
 
 
 def _coalesced_items(items):
@@ -139,8 +149,7 @@ def _coalesced_items(items):
     size, rows, dv = 0, 0, items[0][0][2].shape[2]
     for operands, r0, r1, spans, c0, c1 in items:
         c, r = c1 - c0, r1 - r0
-        step = max(_CO_MIN_STEP_KEYS, _CO_STEP_SCORES // (c * r))
-        size = max(size, c * r * min(step, max(z - a for a, z, _ in spans)))
+        size = max(size, c * r * max(w for _, w in _coalesced_steps(spans, c, r)))
         rows = max(rows, c * r)
     scratch = np.empty(size, dtype)
     ones = np.ones(max(_CO_MIN_STEP_KEYS, _CO_STEP_SCORES), dtype)
@@ -149,12 +158,21 @@ def _coalesced_items(items):
         _coalesced_item(*item, buffers)
 
 
-def _coalesced_scores(q, ks, s0, s1, inside, s):
-    """Scores of keys s0 .. s1 into s [c, r, s1 - s0], -inf where a partial
-    piece's pair is excluded."""
-    np.matmul(q, ks[:, s0:s1].swapaxes(1, 2), out=s)
-    for lo, hi, m0, excluded in inside:
-        np.copyto(s[:, :, lo - s0:hi - s0], -np.inf, where=excluded[:, lo - m0:hi - m0])
+def _coalesced_scores(q, ks, pieces, s):
+    """Scores of a step's pieces into the columns of s [c, r, width], -inf
+    where a partial piece's pair is excluded."""
+    for s0, s1, col, inside in pieces:
+        np.matmul(q, ks[:, s0:s1].swapaxes(1, 2), out=s[:, :, col:col + s1 - s0])
+        for lo, hi, m0, excluded in inside:
+            np.copyto(s[:, :, col + lo - s0:col + hi - s0], -np.inf,
+                      where=excluded[:, lo - m0:hi - m0])
+
+
+def _coalesced_values(s, vc, pieces, part_acc, acc):
+    """acc += s v over a step's pieces."""
+    for s0, s1, col, _ in pieces:
+        np.matmul(s[:, :, col:col + s1 - s0], vc[:, s0:s1], out=part_acc)
+        acc += part_acc
 
 
 def _coalesced_item(operands, r0, r1, spans, c0, c1, buffers):
@@ -171,39 +189,38 @@ def _coalesced_item(operands, r0, r1, spans, c0, c1, buffers):
     part_sum = sum_buf[:c * r].reshape(c, r)
     part_acc = acc_buf[:c * r * dv].reshape(c, r, dv)
     with np.errstate(over="ignore", invalid="ignore"):
-        for s0, s1, inside in steps:
-            s = scratch[:c * r * (s1 - s0)].reshape(c, r, s1 - s0)
-            _coalesced_scores(q, kc, s0, s1, inside, s)
+        for pieces, width in steps:
+            s = scratch[:c * r * width].reshape(c, r, width)
+            _coalesced_scores(q, kc, pieces, s)
             np.exp(s, out=s)
-            np.matmul(s, ones[:s1 - s0], out=part_sum)
+            np.matmul(s, ones[:width], out=part_sum)
             total += part_sum
-            np.matmul(s, vc[:, s0:s1], out=part_acc)
-            acc += part_acc
+            _coalesced_values(s, vc, pieces, part_acc, acc)
     low, high = _SAFE_SUM[total.dtype]
     if not (((total >= low) & (total <= high)).all() and np.isfinite(acc).all()):
-        acc, total = _coalesced_exact(q, kc, vc, steps, scratch)
+        acc, total = _coalesced_exact(q, kc, vc, steps, scratch, part_acc)
         total[total == 0] = 1
     np.divide(acc, total[..., None], out=out[c0:c1, r0:r1])
 
 
-def _coalesced_exact(q, kc, vc, steps, scratch):
+def _coalesced_exact(q, kc, vc, steps, scratch, part_acc):
     """Numerator and row sums with the max-shifted softmax: one pass for
     the row maxima, one for the exponentials; rows with no key sum to 0."""
     c, r = q.shape[:2]
     row_max = np.full((c, r), -np.inf, q.dtype)
-    for s0, s1, inside in steps:
-        s = scratch[:c * r * (s1 - s0)].reshape(c, r, s1 - s0)
-        _coalesced_scores(q, kc, s0, s1, inside, s)
+    for pieces, width in steps:
+        s = scratch[:c * r * width].reshape(c, r, width)
+        _coalesced_scores(q, kc, pieces, s)
         np.maximum(row_max, s.max(axis=2), out=row_max)
     shift = np.where(np.isneginf(row_max), 0, row_max)[..., None]
     acc = np.zeros((c, r, vc.shape[2]), q.dtype)
     total = np.zeros((c, r), q.dtype)
     with np.errstate(over="ignore", invalid="ignore"):
-        for s0, s1, inside in steps:
-            s = scratch[:c * r * (s1 - s0)].reshape(c, r, s1 - s0)
-            _coalesced_scores(q, kc, s0, s1, inside, s)
+        for pieces, width in steps:
+            s = scratch[:c * r * width].reshape(c, r, width)
+            _coalesced_scores(q, kc, pieces, s)
             s -= shift
             np.exp(s, out=s)
             total += s.sum(axis=2)
-            acc += s @ vc[:, s0:s1]
+            _coalesced_values(s, vc, pieces, part_acc, acc)
     return acc, total

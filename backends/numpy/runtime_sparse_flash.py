@@ -270,7 +270,7 @@ def _sf_indexed_attention(q, k, v, q_pos, k_pos, q_bucket, k_bucket, block_q, bl
     kb = None if k_bucket is None else np.asarray(k_bucket).reshape(bh, mk)
     q_key, q_floor, k_key = _sf_order_keys(qp, kp, qb, kb)
     out = np.zeros((bh, mq, dv), state_dtype)
-    if (np.diff(k_key, axis=1) >= 0).all():
+    if _SF_RANGES and (np.diff(k_key, axis=1) >= 0).all():
         # Keys in order (bucket-sorted or compacted in order): each query
         # attends one contiguous range of key slots.
         _sf_ranges_attention(qs, ks, vs, q_key, q_floor, k_key, out, block_q, parallel_map)
@@ -371,6 +371,10 @@ def _sf_attend_exact(q, ks, vs, keys, pieces, scratch):
         acc += s @ vs[a:z]
     return acc, total
 
+
+_SF_RANGES = True
+"""Run sorted keys by contiguous ranges (False: by the tile test's units,
+for comparison)."""
 
 _SF_STEP_SCORES = 1 << 18
 """Scores of one key step of a block (1 MiB in f32, within a core's L2)."""

@@ -12,8 +12,8 @@
 // (test/python/test_coalesced.py runs these plans on the NumPy backend and
 // the interpreter against the reference.)
 // Causal at N = 4096 in 64x64 tiles (COST-LONG): the cost rule takes
-// blocks of 256 rows (the triangle a block adds is small next to the keys
-// left of it; at N = 16384 it takes 512).
+// blocks of 128 rows (the triangle a block adds is small next to the keys
+// left of it; at N = 16384 it takes 256, for a window's band 64).
 // RUN: sed -n 's|^// LONG-IR: ||p' %s | attn-opt -p 'attn-decompose,attn-fuse{passes=1},attn-tile{q=64 k=64},attn-coalesce' | filecheck %s --check-prefix=COST-LONG
 
 // Causal, N = 10 (ragged: the last block has 2 rows).  Rows 0-3 attend
@@ -83,13 +83,13 @@ func.func @masked(%q: tensor<1x1x4x4xf32>, %k: tensor<1x1x4x4xf32>, %v: tensor<1
   func.return %o : tensor<1x1x4x4xf32>
 }
 
-// Causal, N = 4096: block 0 (rows 0-255) is the partial triangle 0..255;
-// block 1 (rows 256-511) is keys 0..256, full (row 256 attends up to key
-// 256), and the triangle 257..511, partial; and so on.
-// COST-LONG: coalesced = [#tile.coalesced<rows = array<i32: 0, 256, 512, 768,
+// Causal, N = 4096: block 0 (rows 0-127) is the partial triangle 0..127;
+// block 1 (rows 128-255) is keys 0..128, full (row 128 attends up to key
+// 128), and the triangle 129..255, partial; and so on.
+// COST-LONG: coalesced = [#tile.coalesced<rows = array<i32: 0, 128, 256, 384,
 // COST-LONG-SAME: ptr = array<i32: 0, 1, 3, 5,
-// COST-LONG-SAME: start = array<i32: 0, 0, 257, 0, 513,
-// COST-LONG-SAME: end = array<i32: 256, 257, 512, 513, 768,
+// COST-LONG-SAME: start = array<i32: 0, 0, 129, 0, 257,
+// COST-LONG-SAME: end = array<i32: 128, 129, 256, 257, 384,
 // COST-LONG-SAME: full = array<i8: 0, 1, 0, 1, 0,
 // LONG-IR: func.func @long(%q: tensor<1x1x4096x64xf32>, %k: tensor<1x1x4096x64xf32>, %v: tensor<1x1x4096x64xf32>) -> tensor<1x1x4096x64xf32> {
 // LONG-IR:   %o = attn.attention %q, %k, %v pattern #attn.causal : (tensor<1x1x4096x64xf32>, tensor<1x1x4096x64xf32>, tensor<1x1x4096x64xf32>) -> tensor<1x1x4096x64xf32>
