@@ -29,9 +29,8 @@ import numpy as np
 
 # --- EMITTED BELOW ---
 
-_CO_STEP_SCORES = 1 << 18
-"""Scores of one key step of one work item (1 MiB in f32: within a core's
-L2, so exp, the row sums and the PV product re-read it from cache)."""
+_CO_STEP_SCORES = 1 << 19
+"""Scores of one key step of one work item (2 MiB in f32)."""
 
 _CO_MIN_STEP_KEYS = 128
 """Keys per step at least."""
@@ -78,7 +77,45 @@ def _coalesced_schedule(rows, ptr, start, end, full, nq, nk, attends, head=0):
         if spans:
             blocks.append((r0, r1, spans))
     return {"nq": nq, "nk": nk, "attends": attends, "head": head, "uses_mask": False,
-            "blocks": blocks}
+            "blocks": blocks, "groups": _coalesced_groups(blocks)}
+
+
+def _coalesced_shape(block):
+    """What consecutive blocks must share to run as one batched product:
+    rows, span widths, and mask positions and arrays."""
+    r0, r1, spans = block
+    return (r1 - r0, tuple((z - a, tuple((m0 - a, m1 - a, id(ex)) for m0, m1, ex in masks))
+                           for a, z, masks in spans))
+
+
+def _coalesced_groups(blocks):
+    """Runs of consecutive blocks of one shape whose spans move by a
+    constant number of keys from one block to the next (the band of a
+    window: every interior block).  A group is (first row, rows per block,
+    blocks, spans as (first key, width, key step, masks as (offset, end
+    offset, excluded)))."""
+    groups = []
+    for block in blocks:
+        r0, r1, spans = block
+        shape = _coalesced_shape(block)
+        if groups:
+            g = groups[-1]
+            last = g["last"]
+            steps = tuple(a - b[0] for (a, _, _), b in zip(spans, last[2]))
+            if (shape == g["shape"] and r0 == last[1] and min(steps) >= 0
+                    and (g["count"] == 1 or steps == g["steps"])):
+                g["steps"], g["last"] = steps, block
+                g["count"] += 1
+                continue
+        groups.append({"shape": shape, "first": block, "last": block, "count": 1,
+                       "steps": tuple(0 for _ in spans)})
+    out = []
+    for g in groups:
+        r0, r1, spans = g["first"]
+        out.append((r0, r1 - r0, g["count"], [
+            (a, z - a, step, [(m0 - a, m1 - a, ex) for m0, m1, ex in masks])
+            for (a, z, masks), step in zip(spans, g["steps"])]))
+    return out
 
 
 def _coalesced_attention(q, k, v, schedules, scale, state_dtype, out_dtype,
@@ -107,12 +144,16 @@ def _coalesced_attention(q, k, v, schedules, scale, state_dtype, out_dtype,
         sel = slice(None) if len(schedules) == 1 else slice(n, None, h)
         operands = (qs[sel], ks[sel], vs[sel], out[sel], state_dtype.type(scale))
         count = operands[0].shape[0]
-        for r0, r1, spans in schedule["blocks"]:
-            width = max(z - a for a, z, _ in spans)
-            per_row = (r1 - r0) * min(width, _CO_MIN_STEP_KEYS * 4)
-            c_chunk = max(1, min(count, _CO_STEP_SCORES // per_row))
-            for c0 in range(0, count, c_chunk):
-                items.append((operands, r0, r1, spans, c0, min(count, c0 + c_chunk)))
+        for group in schedule["groups"]:
+            r0, rows, blocks, spans = group
+            unit = rows * min(sum(w for _, w, _, _ in spans), 4 * _CO_MIN_STEP_KEYS)
+            units = max(1, _CO_STEP_SCORES // unit)
+            g_chunk = min(blocks, units)
+            c_chunk = max(1, min(count, units // g_chunk))
+            for g0 in range(0, blocks, g_chunk):
+                for c0 in range(0, count, c_chunk):
+                    items.append((operands, group, g0, min(blocks, g0 + g_chunk),
+                                  c0, min(count, c0 + c_chunk)))
     per_batch = max(1, -(-len(items) // _CO_BATCHES))
     batches = [items[i:i + per_batch] for i in range(0, len(items), per_batch)]
     for _ in (map if parallel_map is None else parallel_map)(_coalesced_items, batches):
@@ -120,23 +161,25 @@ def _coalesced_attention(q, k, v, schedules, scale, state_dtype, out_dtype,
     return out.reshape(b, h, nq, dv).astype(out_dtype, copy=False)
 
 
-def _coalesced_steps(spans, c, r):
-    """The key steps of a block: each a list of pieces (first key, end
-    key, first column, masks as (first key, end key, mask's first key,
-    excluded)) whose columns are concatenated in one score buffer of
-    about ``_CO_STEP_SCORES`` / (c * r) columns, and its width.  Short
-    spans (a global token's column) share a step with the band."""
-    budget = max(_CO_MIN_STEP_KEYS, _CO_STEP_SCORES // (c * r))
+def _coalesced_steps(spans, units):
+    """The key steps of a group's blocks: each a list of pieces (span,
+    first key offset, end offset, first column, masks as (first offset,
+    end offset, mask's first offset, excluded)) whose columns are
+    concatenated in one score buffer of about ``_CO_STEP_SCORES`` / units
+    columns, and its width.  Short spans (a global token's column) share a
+    step with the band."""
+    budget = max(_CO_MIN_STEP_KEYS, _CO_STEP_SCORES // units)
     steps, pieces, width = [], [], 0
-    for a, z, masks in spans:
-        for s0 in range(a, z, budget):
-            s1 = min(z, s0 + budget)
+    for span in spans:
+        _, w, _, masks = span
+        for s0 in range(0, w, budget):
+            s1 = min(w, s0 + budget)
             if pieces and width + s1 - s0 > budget:
                 steps.append((pieces, width))
                 pieces, width = [], 0
             inside = [(max(m0, s0), min(m1, s1), m0, ex) for m0, m1, ex in masks
                       if m0 < s1 and m1 > s0]
-            pieces.append((s0, s1, width, inside))
+            pieces.append((span, s0, s1, width, inside))
             width += s1 - s0
     if pieces:
         steps.append((pieces, width))
@@ -147,80 +190,107 @@ def _coalesced_items(items):
     """Run work items one after the other with shared scratch buffers."""
     dtype = items[0][0][1].dtype
     size, rows, dv = 0, 0, items[0][0][2].shape[2]
-    for operands, r0, r1, spans, c0, c1 in items:
-        c, r = c1 - c0, r1 - r0
-        size = max(size, c * r * max(w for _, w in _coalesced_steps(spans, c, r)))
-        rows = max(rows, c * r)
+    plans = []
+    for operands, group, g0, g1, c0, c1 in items:
+        units = (c1 - c0) * (g1 - g0) * group[1]
+        steps = _coalesced_steps(group[3], units)
+        plans.append(steps)
+        size = max(size, units * max(w for _, w in steps))
+        rows = max(rows, units)
     scratch = np.empty(size, dtype)
     ones = np.ones(max(_CO_MIN_STEP_KEYS, _CO_STEP_SCORES), dtype)
     buffers = (scratch, ones, np.empty(rows, dtype), np.empty(rows * dv, dtype))
-    for item in items:
-        _coalesced_item(*item, buffers)
+    for item, steps in zip(items, plans):
+        _coalesced_item(*item, steps, buffers)
 
 
-def _coalesced_scores(q, ks, pieces, s):
-    """Scores of a step's pieces into the columns of s [c, r, width], -inf
-    where a partial piece's pair is excluded."""
-    for s0, s1, col, inside in pieces:
-        np.matmul(q, ks[:, s0:s1].swapaxes(1, 2), out=s[:, :, col:col + s1 - s0])
+def _coalesced_keys(x, span, s0, s1, g0, g):
+    """Rows s0 .. s1 of the span of blocks g0 .. g0 + g of x [c, N, D]:
+    [c, s1 - s0, D] when every block reads the same keys, else a strided
+    view [c, g, s1 - s0, D] (no copy)."""
+    a, _, step, _ = span
+    first = a + g0 * step + s0
+    if step == 0:
+        return x[:, first:first + s1 - s0]
+    return _strided(x, first, g, step, s1 - s0)
+
+
+def _coalesced_scores(q, kc, pieces, g0, s):
+    """Scores of a step's pieces into the columns of s [c, g, r, width],
+    -inf where a partial piece's pair is excluded."""
+    c, g, r, width = s.shape
+    for span, s0, s1, col, inside in pieces:
+        kp = _coalesced_keys(kc, span, s0, s1, g0, g)
+        if kp.ndim == 3:
+            np.matmul(q.reshape(c, g * r, -1), kp.swapaxes(1, 2),
+                      out=s.reshape(c, g * r, width)[:, :, col:col + s1 - s0])
+        else:
+            np.matmul(q, kp.swapaxes(2, 3), out=s[..., col:col + s1 - s0])
         for lo, hi, m0, excluded in inside:
-            np.copyto(s[:, :, col + lo - s0:col + hi - s0], -np.inf,
+            np.copyto(s[..., col + lo - s0:col + hi - s0], -np.inf,
                       where=excluded[:, lo - m0:hi - m0])
 
 
-def _coalesced_values(s, vc, pieces, part_acc, acc):
+def _coalesced_values(s, vc, pieces, g0, part_acc, acc):
     """acc += s v over a step's pieces."""
-    for s0, s1, col, _ in pieces:
-        np.matmul(s[:, :, col:col + s1 - s0], vc[:, s0:s1], out=part_acc)
+    c, g, r, width = s.shape
+    for span, s0, s1, col, _ in pieces:
+        vp = _coalesced_keys(vc, span, s0, s1, g0, g)
+        if vp.ndim == 3:
+            np.matmul(s.reshape(c, g * r, width)[:, :, col:col + s1 - s0], vp,
+                      out=part_acc.reshape(c, g * r, -1))
+        else:
+            np.matmul(s[..., col:col + s1 - s0], vp, out=part_acc)
         acc += part_acc
 
 
-def _coalesced_item(operands, r0, r1, spans, c0, c1, buffers):
-    """Attention of rows r0 .. r1 of (batch, head) rows c0 .. c1, written
-    into the output."""
+def _coalesced_item(operands, group, g0, g1, c0, c1, steps, buffers):
+    """Attention of blocks g0 .. g1 of a group for (batch, head) rows
+    c0 .. c1, written into the output."""
     qs, ks, vs, out, scale = operands
     scratch, ones, sum_buf, acc_buf = buffers
-    c, r, dv = c1 - c0, r1 - r0, vs.shape[2]
-    q = np.multiply(qs[c0:c1, r0:r1], scale, dtype=scale.dtype)
+    r0, r, _, _ = group
+    c, g, dv = c1 - c0, g1 - g0, vs.shape[2]
+    first, end = r0 + g0 * r, r0 + g1 * r
+    q = np.multiply(qs[c0:c1, first:end], scale, dtype=scale.dtype).reshape(c, g, r, -1)
     kc, vc = ks[c0:c1], vs[c0:c1]
-    steps = _coalesced_steps(spans, c, r)
-    acc = np.zeros((c, r, dv), scale.dtype)
-    total = np.zeros((c, r), scale.dtype)
-    part_sum = sum_buf[:c * r].reshape(c, r)
-    part_acc = acc_buf[:c * r * dv].reshape(c, r, dv)
+    acc = np.zeros((c, g, r, dv), scale.dtype)
+    total = np.zeros((c, g, r), scale.dtype)
+    part_sum = sum_buf[:c * g * r].reshape(c, g, r)
+    part_acc = acc_buf[:c * g * r * dv].reshape(c, g, r, dv)
     with np.errstate(over="ignore", invalid="ignore"):
         for pieces, width in steps:
-            s = scratch[:c * r * width].reshape(c, r, width)
-            _coalesced_scores(q, kc, pieces, s)
+            s = scratch[:c * g * r * width].reshape(c, g, r, width)
+            _coalesced_scores(q, kc, pieces, g0, s)
             np.exp(s, out=s)
             np.matmul(s, ones[:width], out=part_sum)
             total += part_sum
-            _coalesced_values(s, vc, pieces, part_acc, acc)
+            _coalesced_values(s, vc, pieces, g0, part_acc, acc)
     low, high = _SAFE_SUM[total.dtype]
     if not (((total >= low) & (total <= high)).all() and np.isfinite(acc).all()):
-        acc, total = _coalesced_exact(q, kc, vc, steps, scratch, part_acc)
+        acc, total = _coalesced_exact(q, kc, vc, steps, g0, scratch, part_acc)
         total[total == 0] = 1
-    np.divide(acc, total[..., None], out=out[c0:c1, r0:r1])
+    np.divide(acc, total[..., None], out=out[c0:c1, first:end].reshape(c, g, r, dv))
 
 
-def _coalesced_exact(q, kc, vc, steps, scratch, part_acc):
+def _coalesced_exact(q, kc, vc, steps, g0, scratch, part_acc):
     """Numerator and row sums with the max-shifted softmax: one pass for
     the row maxima, one for the exponentials; rows with no key sum to 0."""
-    c, r = q.shape[:2]
-    row_max = np.full((c, r), -np.inf, q.dtype)
+    c, g, r = q.shape[:3]
+    row_max = np.full((c, g, r), -np.inf, q.dtype)
     for pieces, width in steps:
-        s = scratch[:c * r * width].reshape(c, r, width)
-        _coalesced_scores(q, kc, pieces, s)
-        np.maximum(row_max, s.max(axis=2), out=row_max)
+        s = scratch[:c * g * r * width].reshape(c, g, r, width)
+        _coalesced_scores(q, kc, pieces, g0, s)
+        np.maximum(row_max, s.max(axis=3), out=row_max)
     shift = np.where(np.isneginf(row_max), 0, row_max)[..., None]
-    acc = np.zeros((c, r, vc.shape[2]), q.dtype)
-    total = np.zeros((c, r), q.dtype)
+    acc = np.zeros((c, g, r, vc.shape[2]), q.dtype)
+    total = np.zeros((c, g, r), q.dtype)
     with np.errstate(over="ignore", invalid="ignore"):
         for pieces, width in steps:
-            s = scratch[:c * r * width].reshape(c, r, width)
-            _coalesced_scores(q, kc, pieces, s)
+            s = scratch[:c * g * r * width].reshape(c, g, r, width)
+            _coalesced_scores(q, kc, pieces, g0, s)
             s -= shift
             np.exp(s, out=s)
-            total += s.sum(axis=2)
-            _coalesced_values(s, vc, pieces, part_acc, acc)
+            total += s.sum(axis=3)
+            _coalesced_values(s, vc, pieces, g0, part_acc, acc)
     return acc, total
