@@ -376,8 +376,8 @@ _SF_RANGES = True
 """Run sorted keys by contiguous ranges (False: by the tile test's units,
 for comparison)."""
 
-_SF_STEP_SCORES = 1 << 18
-"""Scores of one key step of a block (1 MiB in f32, within a core's L2)."""
+_SF_STEP_SCORES = 1 << 20
+"""Scores of one key step of a block (4 MiB in f32)."""
 
 _SF_PACK_ROWS, _SF_ELEMENTWISE, _SF_CALL = 32, 0.3, 4096
 """Cost rule of the block size, as ``attn_ir.coalesce``'s: a block of R
@@ -462,23 +462,27 @@ def _sf_range_blocks(batch):
 
 
 def _sf_range_steps(lo, hi, step):
-    """(first key, end key, masked) of each key step of a block whose rows
-    attend lo[a] .. hi[a] - 1: keys every row attends need no mask."""
+    """(first key, end key, masked column ranges) of each key step of a
+    block whose rows attend lo[a] .. hi[a] - 1: keys every row attends
+    (max lo .. min hi) need no mask, the rest (the triangle of the block's
+    last rows, rows of an earlier bucket) do."""
     k0, k1 = int(lo.min()), int(hi.max())
     f0, f1 = int(lo.max()), int(hi.min())
+    partial = [(k0, f0), (f1, k1)] if f0 < f1 else [(k0, k1)]
     out = []
     for s0 in range(k0, k1, step):
         s1 = min(k1, s0 + step)
-        out.append((s0, s1, not (f0 <= s0 and s1 <= f1)))
+        masked = [(max(a, s0), min(z, s1)) for a, z in partial if max(a, s0) < min(z, s1)]
+        out.append((s0, s1, masked))
     return out
 
 
 def _sf_range_scores(q, kn, lo, hi, s0, s1, masked, s):
     np.matmul(q, kn[s0:s1].T, out=s)
-    if masked:
-        cols = np.arange(s0, s1)
+    for a, z in masked:
+        cols = np.arange(a, z)
         excluded = (cols[None, :] < lo[:, None]) | (cols[None, :] >= hi[:, None])
-        np.copyto(s, -np.inf, where=excluded)
+        np.copyto(s[:, a - s0:z - s0], -np.inf, where=excluded)
 
 
 def _sf_range_block(operands, n, r0, r1, step, scratch, ones, sums, parts):
