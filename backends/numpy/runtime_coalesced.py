@@ -12,10 +12,16 @@ whose helpers it uses), so this code imports only NumPy.
   partial pieces it holds.  Partial pieces get the predicate, evaluated
   here once (identical masks, as every interior block of a window or the
   diagonal of causal has, are stored once); full pieces get no mask work.
-* ``_coalesced_attention`` cuts every block into work items of several
-  (batch, head) rows, so that one key step's scores stay about
-  ``_CO_STEP_SCORES`` (in cache), and hands them to ``parallel_map``;
-  items write disjoint rows of the output.
+  Consecutive blocks of one shape whose spans move by a constant number
+  of keys (a window's interior blocks) form a group, computed as one
+  batched product over strided views of K and V (no copy); a span every
+  block of a group shares (a global token's column) is one product over
+  all their rows.
+* ``_coalesced_attention`` cuts every group into work items of several
+  blocks and (batch, head) rows, so that one key step's scores stay about
+  ``_CO_STEP_SCORES``, and hands them to ``parallel_map`` (NumPy releases
+  the GIL in its matmuls and ufuncs); items write disjoint rows of the
+  output.
 * Per step: ``np.matmul`` into a preallocated score buffer, ``np.copyto``
   of -inf on the masked columns, ``np.exp`` in place, the row sums as a
   matrix-vector product and the numerator as a matrix product, both with
@@ -34,6 +40,10 @@ _CO_STEP_SCORES = 1 << 19
 
 _CO_MIN_STEP_KEYS = 128
 """Keys per step at least."""
+
+_CO_MAX_STEP_KEYS = 2048
+"""Work items are sized so that a block's spans up to this many keys fit
+one step (a window's band is then one step: one exp, one row-sum pass)."""
 
 _CO_BATCHES = 32
 """Work items are handed to ``parallel_map`` in about this many batches."""
@@ -146,7 +156,8 @@ def _coalesced_attention(q, k, v, schedules, scale, state_dtype, out_dtype,
         count = operands[0].shape[0]
         for group in schedule["groups"]:
             r0, rows, blocks, spans = group
-            unit = rows * min(sum(w for _, w, _, _ in spans), 4 * _CO_MIN_STEP_KEYS)
+            # One step holds every span of a block up to _CO_MAX_STEP_KEYS keys.
+            unit = rows * min(sum(w for _, w, _, _ in spans), _CO_MAX_STEP_KEYS)
             units = max(1, _CO_STEP_SCORES // unit)
             g_chunk = min(blocks, units)
             c_chunk = max(1, min(count, units // g_chunk))
