@@ -200,7 +200,10 @@ def plan_table(pattern: P.Pattern, runs: P.TileRuns, nq: int, nk: int, bq: int, 
 def coalesce_op(op, rows: int | None = None, max_rows: int = MAX_ROWS) -> list | None:
     """The ``#tile.coalesced`` plans of a ``tile.attention`` (one per table),
     or None when its pattern reads the mask operand (the pairs are known
-    only at run time)."""
+    only at run time), or when ``rows`` is None and the cost rule's best
+    block is one query tile for every table: the tile table is then the
+    plan (its engines already read each query tile's run of full tiles as
+    one contiguous key range), and coalescing would merge nothing."""
     from attn_ir.dialects.tile_coalesced import CoalescedAttr
 
     pattern = op.pattern.pattern
@@ -208,8 +211,11 @@ def coalesce_op(op, rows: int | None = None, max_rows: int = MAX_ROWS) -> list |
         return None
     _, _, nq, nk, _, _ = op.dims
     bq, bk = op.block_q.value.data, op.block_k.value.data
-    plans = []
-    for n, table in enumerate(op.tables.data):
-        plans.append(CoalescedAttr.from_arrays(*plan_table(
-            pattern, table.runs, nq, nk, bq, bk, n, rows, max_rows)))
-    return plans
+    tables = op.tables.data
+    sizes = [rows if rows is not None else choose_rows(t.runs, nq, nk, bq, bk, max_rows)
+             for t in tables]
+    if rows is None and all(size <= bq for size in sizes):
+        return None
+    return [CoalescedAttr.from_arrays(*plan_table(pattern, table.runs, nq, nk, bq, bk, n,
+                                                  size, max_rows))
+            for n, (table, size) in enumerate(zip(tables, sizes))]

@@ -206,11 +206,16 @@ def run_one(n: int, args) -> dict:
     outputs = {name: fn() for name, fn in calls.items()}  # warm-up
     del outputs["sgemm"]
     best = dict.fromkeys(calls, float("inf"))
+    cpu = dict.fromkeys(calls, float("inf"))
     for _ in range(args.repeat):
         for name, fn in calls.items():
-            t0 = time.perf_counter()
+            t0, c0 = time.perf_counter(), time.process_time()
             fn()
             best[name] = min(best[name], time.perf_counter() - t0)
+            cpu[name] = min(cpu[name], time.process_time() - c0)
+    # CPU seconds of the process (all threads), per method: on a machine
+    # shared with other work, a better measure of each method's own work.
+    results["cpu_s"] = dict(cpu)
     results["dense_causal_s"] = best["dense_causal"]
     results["sdpa_causal_s"] = best.get("sdpa_causal")
     results["flex_causal_s"] = best.get("flex_causal")
@@ -226,6 +231,17 @@ def run_one(n: int, args) -> dict:
     results["numpy_vs_sdpa_dense"] = (best["dense_causal"] / best["sdpa_causal"]
                                       if "sdpa_causal" in best else None)
     results["numpy_vs_bound"] = best["dense_causal"] / results["bound_s"]
+    cpu_rate = 2 * SGEMM_N**3 / cpu.pop("sgemm") / 1e9
+    results["numpy_vs_flex_cpu"] = (cpu["dense_causal"] / cpu["flex_causal"]
+                                    if "flex_causal" in cpu else None)
+    results["numpy_vs_sdpa_dense_cpu"] = (cpu["dense_causal"] / cpu["sdpa_causal"]
+                                          if "sdpa_causal" in cpu else None)
+    results["numpy_vs_bound_cpu"] = cpu["dense_causal"] / (useful / (cpu_rate * 1e9))
+    results["speedup_vs_dense_causal_cpu"] = {
+        m: cpu["dense_causal"] / cpu[m] for m in cpu if m.startswith(("hash", "qkdrop"))}
+    if "dense_causal_tiled" in cpu:
+        results["numpy_vs_tiled_cpu"] = cpu["dense_causal"] / cpu["dense_causal_tiled"]
+        results["hash8_vs_units_cpu"] = cpu["hash8"] / cpu["hash8_units"]
     if "dense_causal_tiled" in best:
         results["numpy_vs_tiled"] = best["dense_causal"] / best["dense_causal_tiled"]
         results["hash8_vs_units"] = best["hash8"] / best["hash8_units"]
@@ -301,6 +317,11 @@ def print_table(all_results: list[dict]) -> None:
               f"{_ratio(r['numpy_vs_bound'])} (sgemm {r['sgemm_gflops']:.0f} GFLOP/s); "
               f"coalesced / tile table {_ratio(r.get('numpy_vs_tiled'))}; hash8 ranges / "
               f"units {_ratio(r.get('hash8_vs_units'))}")
+        print(f"  in CPU time: / SDPA causal {_ratio(r['numpy_vs_sdpa_dense_cpu'])}, / Flex "
+              f"{_ratio(r['numpy_vs_flex_cpu'])}, / bound {_ratio(r['numpy_vs_bound_cpu'])}; "
+              f"coalesced / tile table {_ratio(r.get('numpy_vs_tiled_cpu'))}; hash8 ranges / "
+              f"units {_ratio(r.get('hash8_vs_units_cpu'))}; hash8 speed-up over dense causal "
+              f"{_ratio(r['speedup_vs_dense_causal_cpu'].get('hash8'))}")
     print()
     print("dense_causal_tiled: the same IR by its tile table; hash8_units: hash attention run "
           "by the tile test's units (the runtimes before coalescing).")

@@ -200,16 +200,17 @@ def _coalesced_steps(spans, units):
 def _coalesced_items(items):
     """Run work items one after the other with shared scratch buffers."""
     dtype = items[0][0][1].dtype
-    size, rows, dv = 0, 0, items[0][0][2].shape[2]
+    size, rows, width, dv = 0, 0, 0, items[0][0][2].shape[2]
     plans = []
     for operands, group, g0, g1, c0, c1 in items:
         units = (c1 - c0) * (g1 - g0) * group[1]
         steps = _coalesced_steps(group[3], units)
         plans.append(steps)
-        size = max(size, units * max(w for _, w in steps))
-        rows = max(rows, units)
+        step_width = max(w for _, w in steps)
+        size = max(size, units * step_width)
+        rows, width = max(rows, units), max(width, step_width)
     scratch = np.empty(size, dtype)
-    ones = np.ones(max(_CO_MIN_STEP_KEYS, _CO_STEP_SCORES), dtype)
+    ones = np.ones(width, dtype)
     buffers = (scratch, ones, np.empty(rows, dtype), np.empty(rows * dv, dtype))
     for item, steps in zip(items, plans):
         _coalesced_item(*item, steps, buffers)
@@ -242,17 +243,19 @@ def _coalesced_scores(q, kc, pieces, g0, s):
                       where=excluded[:, lo - m0:hi - m0])
 
 
-def _coalesced_values(s, vc, pieces, g0, part_acc, acc):
-    """acc += s v over a step's pieces."""
+def _coalesced_values(s, vc, pieces, g0, part_acc, acc, first=False):
+    """acc += s v over a step's pieces (acc = s v for the ``first`` step)."""
     c, g, r, width = s.shape
-    for span, s0, s1, col, _ in pieces:
+    for n, (span, s0, s1, col, _) in enumerate(pieces):
         vp = _coalesced_keys(vc, span, s0, s1, g0, g)
+        target = acc if first and n == 0 else part_acc
         if vp.ndim == 3:
             np.matmul(s.reshape(c, g * r, width)[:, :, col:col + s1 - s0], vp,
-                      out=part_acc.reshape(c, g * r, -1))
+                      out=target.reshape(c, g * r, -1))
         else:
-            np.matmul(s[..., col:col + s1 - s0], vp, out=part_acc)
-        acc += part_acc
+            np.matmul(s[..., col:col + s1 - s0], vp, out=target)
+        if target is part_acc:
+            acc += part_acc
 
 
 def _coalesced_item(operands, group, g0, g1, c0, c1, steps, buffers):
@@ -263,20 +266,22 @@ def _coalesced_item(operands, group, g0, g1, c0, c1, steps, buffers):
     r0, r, _, _ = group
     c, g, dv = c1 - c0, g1 - g0, vs.shape[2]
     first, end = r0 + g0 * r, r0 + g1 * r
-    q = np.multiply(qs[c0:c1, first:end], scale, dtype=scale.dtype).reshape(c, g, r, -1)
+    q = np.empty((c, g, r, qs.shape[2]), scale.dtype)
+    np.multiply(qs[c0:c1, first:end].reshape(q.shape), scale, out=q)
     kc, vc = ks[c0:c1], vs[c0:c1]
-    acc = np.zeros((c, g, r, dv), scale.dtype)
-    total = np.zeros((c, g, r), scale.dtype)
+    acc = np.empty((c, g, r, dv), scale.dtype)
+    total = np.empty((c, g, r), scale.dtype)
     part_sum = sum_buf[:c * g * r].reshape(c, g, r)
     part_acc = acc_buf[:c * g * r * dv].reshape(c, g, r, dv)
     with np.errstate(over="ignore", invalid="ignore"):
-        for pieces, width in steps:
+        for n, (pieces, width) in enumerate(steps):
             s = scratch[:c * g * r * width].reshape(c, g, r, width)
             _coalesced_scores(q, kc, pieces, g0, s)
             np.exp(s, out=s)
-            np.matmul(s, ones[:width], out=part_sum)
-            total += part_sum
-            _coalesced_values(s, vc, pieces, g0, part_acc, acc)
+            np.matmul(s, ones[:width], out=total if n == 0 else part_sum)
+            if n:
+                total += part_sum
+            _coalesced_values(s, vc, pieces, g0, part_acc, acc, first=n == 0)
     low, high = _SAFE_SUM[total.dtype]
     if not (((total >= low) & (total <= high)).all() and np.isfinite(acc).all()):
         acc, total = _coalesced_exact(q, kc, vc, steps, g0, scratch, part_acc)
