@@ -10,7 +10,7 @@
     out = longformer(q, k, v)                     # [1, 12, 4096, 64]
 
 The pipeline defaults to the backend's (for the numpy backend:
-``attn-decompose,attn-fuse{passes=1},attn-tile{q=64 k=64}`` on attn-level
+``attn-decompose,attn-fuse{passes=1},attn-tile{q=64 k=64},attn-coalesce`` on attn-level
 IR).  Compiled functions are cached per module text, pipeline, backend,
 function and options, so compiling the same IR twice emits it once.
 """

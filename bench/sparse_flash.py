@@ -59,7 +59,9 @@ PAPER_SPEEDUP = {8192: 2.0, 16384: 3.3}
 """Pagliardini et al. 2023, abstract: training a language model at 8k and
 16k tokens, 2.0x and 3.3x faster than with FlashAttention (GPU)."""
 
-DENSE_PIPELINE = "attn-decompose,attn-fuse{passes=1},attn-tile{q=64 k=64}"
+DENSE_PIPELINE = "attn-decompose,attn-fuse{passes=1},attn-tile{q=64 k=64},attn-coalesce"
+SGEMM_N = 2048
+"""Size of the n x n x n float32 product whose rate defines the bound."""
 SPARSE_PIPELINE = "attn-tile{q=64 k=64}"
 
 
@@ -92,6 +94,49 @@ def methods(n: int, threads: int | None, seed: int) -> dict:
             attn_ir.compile(qk_drop_attention(shape, keep, keep, seed=seed),
                             pipeline=SPARSE_PIPELINE, threads=threads), oracle)
     return out
+
+
+def peers(n: int, threads: int | None, seed: int) -> dict:
+    """The runtimes before coalescing, as peers in the same run: dense
+    causal by its tile table (no #tile.coalesced plan), and hash attention
+    with 8 buckets by the tile test's merged units (not by key ranges)."""
+    from attn_ir.backends.numpy import load_module
+    from attn_ir.backends.numpy.backend import ParallelRunner
+
+    shape = (1, HEADS, n, HEAD_DIM)
+    tiled = attn_ir.compile(attention(shape, shape, pattern="#attn.causal", name="causal"),
+                            pipeline=DENSE_PIPELINE, threads=threads, coalesce=False)
+    source = attn_ir.compile(hash_attention(shape, buckets=8, seed=seed),
+                             pipeline=SPARSE_PIPELINE, threads=threads).source
+    module = load_module(source)
+    module._SF_RANGES = False
+    runner = ParallelRunner(threads)
+    units = next(iter(module.FUNCTIONS.values()))
+    return {"dense_causal_tiled": tiled,
+            "hash8_units": lambda q, k, v: runner(units, q, k, v)}
+
+
+def flex_causal(q, k, v, results: dict):
+    import torch
+    from torch.nn.attention.flex_attention import create_block_mask, flex_attention
+
+    n = q.shape[2]
+    tq, tk, tv = (torch.from_numpy(x) for x in (q, k, v))
+    start = time.perf_counter()
+    block_mask = create_block_mask(lambda b, h, qi, ki: ki <= qi, None, None, n, n,
+                                   device="cpu")
+    results["flex_block_mask_s"] = time.perf_counter() - start
+    compiled = torch.compile(flex_attention)
+    start = time.perf_counter()
+    with torch.no_grad():
+        compiled(tq, tk, tv, block_mask=block_mask)
+    results["flex_compile_s"] = time.perf_counter() - start
+
+    def call():
+        with torch.no_grad():
+            return compiled(tq, tk, tv, block_mask=block_mask).numpy()
+
+    return call
 
 
 def sdpa_causal(q, k, v, results: dict):
@@ -143,20 +188,63 @@ def run_one(n: int, args) -> dict:
     results["compile_s"] = time.perf_counter() - start
     results["threads"] = compiled["dense_causal"][0].threads
     calls = {name: (lambda f=f: f(q, k, v)) for name, (f, _) in compiled.items()}
+    if not args.skip_peers:
+        calls.update({name: (lambda f=f: f(q, k, v))
+                      for name, f in peers(n, args.threads, args.seed).items()})
     if not args.skip_torch:
         try:
             calls["sdpa_causal"] = sdpa_causal(q, k, v, results)
+            if args.flex:
+                calls["flex_causal"] = flex_causal(q, k, v, results)
         except ImportError:
             results["torch"] = "not installed (pip install -e '.[bench]')"
+    # The sgemm rate is timed in the same rounds, so the bound sees the
+    # same load from elsewhere on the machine.
+    sq = np.random.default_rng(1).standard_normal((SGEMM_N, SGEMM_N), dtype=np.float32)
+    sgemm_out = np.empty_like(sq)
+    calls["sgemm"] = lambda: np.matmul(sq, sq, out=sgemm_out)
     outputs = {name: fn() for name, fn in calls.items()}  # warm-up
+    del outputs["sgemm"]
     best = dict.fromkeys(calls, float("inf"))
+    cpu = dict.fromkeys(calls, float("inf"))
     for _ in range(args.repeat):
         for name, fn in calls.items():
-            t0 = time.perf_counter()
+            t0, c0 = time.perf_counter(), time.process_time()
             fn()
             best[name] = min(best[name], time.perf_counter() - t0)
+            cpu[name] = min(cpu[name], time.process_time() - c0)
+    # CPU seconds of the process (all threads), per method: on a machine
+    # shared with other work, a better measure of each method's own work.
+    results["cpu_s"] = dict(cpu)
     results["dense_causal_s"] = best["dense_causal"]
     results["sdpa_causal_s"] = best.get("sdpa_causal")
+    results["flex_causal_s"] = best.get("flex_causal")
+    results["dense_causal_tiled_s"] = best.get("dense_causal_tiled")
+    results["hash8_units_s"] = best.get("hash8_units")
+    rate = 2 * SGEMM_N**3 / best.pop("sgemm") / 1e9
+    useful = 4 * HEADS * HEAD_DIM * n * (n + 1) // 2
+    results.update(sgemm_gflops=rate, bound_s=useful / (rate * 1e9))
+    # The emitted dense causal attention against its peers (the keys of
+    # bench/cpu_longformer.py; "sdpa_dense" is torch's causal SDPA here).
+    results["numpy_vs_flex"] = (best["dense_causal"] / best["flex_causal"]
+                                if "flex_causal" in best else None)
+    results["numpy_vs_sdpa_dense"] = (best["dense_causal"] / best["sdpa_causal"]
+                                      if "sdpa_causal" in best else None)
+    results["numpy_vs_bound"] = best["dense_causal"] / results["bound_s"]
+    cpu_rate = 2 * SGEMM_N**3 / cpu.pop("sgemm") / 1e9
+    results["numpy_vs_flex_cpu"] = (cpu["dense_causal"] / cpu["flex_causal"]
+                                    if "flex_causal" in cpu else None)
+    results["numpy_vs_sdpa_dense_cpu"] = (cpu["dense_causal"] / cpu["sdpa_causal"]
+                                          if "sdpa_causal" in cpu else None)
+    results["numpy_vs_bound_cpu"] = cpu["dense_causal"] / (useful / (cpu_rate * 1e9))
+    results["speedup_vs_dense_causal_cpu"] = {
+        m: cpu["dense_causal"] / cpu[m] for m in cpu if m.startswith(("hash", "qkdrop"))}
+    if "dense_causal_tiled" in cpu:
+        results["numpy_vs_tiled_cpu"] = cpu["dense_causal"] / cpu["dense_causal_tiled"]
+        results["hash8_vs_units_cpu"] = cpu["hash8"] / cpu["hash8_units"]
+    if "dense_causal_tiled" in best:
+        results["numpy_vs_tiled"] = best["dense_causal"] / best["dense_causal_tiled"]
+        results["hash8_vs_units"] = best["hash8"] / best["hash8_units"]
     results["hash_s"] = {str(b): best[f"hash{b}"] for b in BUCKETS}
     results["qkdrop_s"] = {str(d): best[f"qkdrop{int(d * 100)}"] for d in DROPPED}
     sparse = [name for name in compiled if name != "dense_causal"]
@@ -171,6 +259,9 @@ def run_one(n: int, args) -> dict:
         for name, (_, oracle) in compiled.items():
             want = oracle(q[:, heads], k[:, heads], v[:, heads])
             errors[name] = float(np.abs(outputs[name][:, heads] - want).max())
+            peer = {"dense_causal": "dense_causal_tiled", "hash8": "hash8_units"}.get(name)
+            if peer in outputs:
+                errors[peer] = float(np.abs(outputs[peer][:, heads] - want).max())
         if "sdpa_causal" in outputs:
             errors["sdpa_causal"] = float(np.abs(
                 outputs["sdpa_causal"][:, heads] - outputs["dense_causal"][:, heads]).max())
@@ -197,7 +288,10 @@ def print_table(all_results: list[dict]) -> None:
     print("-" * len(header))
     for r in all_results:
         n = r["n"]
-        rows = [("dense_causal", r["dense_causal_s"]), ("sdpa_causal", r["sdpa_causal_s"])]
+        rows = [("dense_causal", r["dense_causal_s"]),
+                ("dense_causal_tiled", r.get("dense_causal_tiled_s")),
+                ("sdpa_causal", r["sdpa_causal_s"]), ("flex_causal", r.get("flex_causal_s")),
+                ("hash8_units", r.get("hash8_units_s"))]
         rows += [(f"hash{b}", r["hash_s"][str(b)]) for b in BUCKETS]
         rows += [(f"qkdrop{int(d * 100)}", r["qkdrop_s"][str(d)]) for d in DROPPED]
         for name, seconds in rows:
@@ -217,6 +311,20 @@ def print_table(all_results: list[dict]) -> None:
             print(f"{n:>6} {name:14} {seconds:9.3f} {vs_dense:8.2f}x {vs_sdpa} {density} "
                   f"{skipped} {err_text}{paper}")
         print()
+    for r in all_results:
+        print(f"N={r['n']}: dense causal / SDPA causal {_ratio(r['numpy_vs_sdpa_dense'])}, "
+              f"/ Flex {_ratio(r['numpy_vs_flex'])}, / useful-FLOP bound "
+              f"{_ratio(r['numpy_vs_bound'])} (sgemm {r['sgemm_gflops']:.0f} GFLOP/s); "
+              f"coalesced / tile table {_ratio(r.get('numpy_vs_tiled'))}; hash8 ranges / "
+              f"units {_ratio(r.get('hash8_vs_units'))}")
+        print(f"  in CPU time: / SDPA causal {_ratio(r['numpy_vs_sdpa_dense_cpu'])}, / Flex "
+              f"{_ratio(r['numpy_vs_flex_cpu'])}, / bound {_ratio(r['numpy_vs_bound_cpu'])}; "
+              f"coalesced / tile table {_ratio(r.get('numpy_vs_tiled_cpu'))}; hash8 ranges / "
+              f"units {_ratio(r.get('hash8_vs_units_cpu'))}; hash8 speed-up over dense causal "
+              f"{_ratio(r['speedup_vs_dense_causal_cpu'].get('hash8'))}")
+    print()
+    print("dense_causal_tiled: the same IR by its tile table; hash8_units: hash attention run "
+          "by the tile test's units (the runtimes before coalescing).")
     print("vs dense / vs SDPA: speed-up of the method over the emitted dense causal attention "
           "and torch's causal SDPA.")
     print("density: attended pairs / causal pairs; skipped: fraction of 64 x 64 tile pairs the "
@@ -234,6 +342,10 @@ def print_table(all_results: list[dict]) -> None:
             for m in first["speedup_vs_dense_causal"]))
 
 
+def _ratio(x) -> str:
+    return "-" if x is None else f"{x:.2f}"
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--seq-len", type=int, nargs="+", default=[8192, 16384])
@@ -244,6 +356,10 @@ def main(argv=None) -> int:
     parser.add_argument("--check-heads", type=int, default=1,
                         help="heads checked against the float64 reference (0: none)")
     parser.add_argument("--skip-torch", action="store_true")
+    parser.add_argument("--skip-peers", action="store_true",
+                        help="do not time the runtimes before coalescing")
+    parser.add_argument("--flex", action="store_true",
+                        help="also time FlexAttention (causal block mask, torch.compile)")
     parser.add_argument("--json", action="store_true", help="print JSON")
     args = parser.parse_args(argv)
     all_results = [run_one(n, args) for n in args.seq_len]

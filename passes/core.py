@@ -27,6 +27,12 @@ def _tile():
     return AttnTilePass
 
 
+def _coalesce():
+    from attn_ir.passes.attn_coalesce import AttnCoalescePass
+
+    return AttnCoalescePass
+
+
 def _convert_to_accel():
     from attn_ir.passes.convert_attn_to_accel import ConvertAttnToAccelPass
 
@@ -62,6 +68,7 @@ EXTENSION = PassExtension(passes={
     "attn-pass-count": _pass_count,
     "attn-fuse": _fuse,
     "attn-tile": _tile,
+    "attn-coalesce": _coalesce,
     "convert-attn-to-accel": _convert_to_accel,
     "accel-schedule-salo": _schedule_salo,
     "accel-schedule-fusemax": _schedule_fusemax,

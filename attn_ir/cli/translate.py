@@ -5,7 +5,7 @@
     attn-translate lf.mlir --print-pipeline
 
 Input at the ``attn`` level is first lowered with the target's default
-pipeline (``attn-decompose,attn-fuse{passes=1},attn-tile{q=64 k=64}`` for
+pipeline (``attn-decompose,attn-fuse{passes=1},attn-tile{q=64 k=64},attn-coalesce`` for
 numpy); ``-p`` gives another one (``-p ''`` none).  FILE may also name a
 model preset (``attn-ir presets``).
 """

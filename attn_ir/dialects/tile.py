@@ -279,6 +279,9 @@ class TiledAttentionOp(IRDLOperation):
             pattern.validate(nq, nk, h)
         except P.PatternError as e:
             raise VerifyException(f"'{name}' {e}") from None
+        from attn_ir.dialects.tile_coalesced import verify_on
+
+        verify_on(self)
 
 
 def tile_tables(pattern: P.Pattern, nq: int, nk: int, heads: int,

@@ -186,8 +186,17 @@ class TileFunctions(InterpreterFunctions):
         mask = _broadcast_mask(mask[0] if mask else None, b, h)
         out = np.zeros((b, h, nq, dv), dtype)
         groups = range(h) if len(op.tables.data) > 1 or mask is not None else [None]
+        plans = op.attributes.get("coalesced")
         for head in groups:
             heads = slice(None) if head is None else slice(head, head + 1)
+            if plans is not None:
+                from attn_ir.interpreter.coalesced import coalesced_attention
+
+                out[:, heads] = coalesced_attention(
+                    q[:, heads], k[:, heads], v[:, heads], op.pattern.pattern,
+                    plans.data[(head or 0) if len(plans.data) > 1 else 0],
+                    op.scale.value.data, dtype, head or 0)
+                continue
             out[:, heads] = tiled_attention(
                 q[:, heads], k[:, heads], v[:, heads], op.pattern.pattern,
                 op.table_for_head(head or 0), op.block_q.value.data, op.block_k.value.data,

@@ -33,7 +33,7 @@ from attn_ir.backends.registry import (
 )
 from attn_ir.dialects import attn, tile
 
-DEFAULT_PIPELINE = "attn-decompose,attn-fuse{passes=1},attn-tile{q=64 k=64}"
+DEFAULT_PIPELINE = "attn-decompose,attn-fuse{passes=1},attn-tile{q=64 k=64},attn-coalesce"
 """Applied to modules that still have ``attn.attention`` ops."""
 
 
@@ -90,9 +90,10 @@ class NumpyBackend(Backend):
     name = "numpy"
     description = "emitted NumPy module (vectorised over tiles)"
 
-    def __init__(self, threads: int | None = None, state_dtype: str | None = None):
+    def __init__(self, threads: int | None = None, state_dtype: str | None = None,
+                 coalesce: bool = True):
         self.runner = ParallelRunner(threads)
-        self.options = EmitOptions(state_dtype=state_dtype)
+        self.options = EmitOptions(state_dtype=state_dtype, coalesce=coalesce)
 
     def default_pipeline(self, module: ModuleOp) -> str:
         return DEFAULT_PIPELINE if needs_lowering(module) else ""

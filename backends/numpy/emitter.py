@@ -133,6 +133,9 @@ class EmitOptions:
     """Where the IR came from, for the module docstring."""
     pipeline: str | None = None
     """The pipeline that produced the IR, for the module docstring."""
+    coalesce: bool = True
+    """Execute a ``tile.attention`` that has ``#tile.coalesced`` plans by
+    them; False: by its tile table (``runtime_tiled``), as one without."""
 
     def __post_init__(self):
         if self.state_dtype not in (None, *STATE_DTYPES):
@@ -336,6 +339,12 @@ class ModuleEmitter:
         return self.predicate_names[key]
 
     def _tiled(self, op: tile.TiledAttentionOp, use, define) -> list[str]:
+        if self.options.coalesce:
+            from attn_ir.backends.numpy.coalesced import coalesced_plans, emit_coalesced
+
+            plans = coalesced_plans(op)
+            if plans is not None:
+                return emit_coalesced(self, op, plans, use, define)
         self.runtime.add("tiled")
         b, h, nq, nk, _, _ = op.dims
         bq, bk = op.block_q.value.data, op.block_k.value.data

@@ -31,6 +31,15 @@ How ``tile.indexed_attention`` runs (``_sf_indexed_attention``):
   nothing (dropped, padding, or no earlier key in their bucket) give 0.
 * Units are independent and write disjoint rows: ``parallel_map`` runs
   them in batches.
+
+When the keys are in order (bucket id, then original index: what the
+stable sort by bucket and the in-order compaction give), a query attends
+one contiguous range of key slots, found by binary search
+(``_sf_key_ranges``); ``_sf_ranges_attention`` then runs blocks of
+consecutive query slots of one bucket against their key range as one
+matrix product per key step (the within-bucket causal blocks), masking
+only the keys outside some row's range with two comparisons per score.
+The block size comes from a cost rule (``_sf_block_rows``).
 """
 
 import numpy as np
@@ -259,10 +268,15 @@ def _sf_indexed_attention(q, k, v, q_pos, k_pos, q_bucket, k_bucket, block_q, bl
     kp = np.asarray(k_pos).reshape(bh, mk)
     qb = None if q_bucket is None else np.asarray(q_bucket).reshape(bh, mq)
     kb = None if k_bucket is None else np.asarray(k_bucket).reshape(bh, mk)
-    classes = _sf_tile_classes(qp, kp, qb, kb, block_q, block_k)
-    has_key = _sf_has_key(qp, kp, qb, kb)
     q_key, q_floor, k_key = _sf_order_keys(qp, kp, qb, kb)
     out = np.zeros((bh, mq, dv), state_dtype)
+    if _SF_RANGES and (np.diff(k_key, axis=1) >= 0).all():
+        # Keys in order (bucket-sorted or compacted in order): each query
+        # attends one contiguous range of key slots.
+        _sf_ranges_attention(qs, ks, vs, q_key, q_floor, k_key, out, block_q, parallel_map)
+        return out.reshape(b, h, mq, dv).astype(out_dtype, copy=False)
+    classes = _sf_tile_classes(qp, kp, qb, kb, block_q, block_k)
+    has_key = _sf_has_key(qp, kp, qb, kb)
     units = _sf_plan(classes, block_q, mq)
     operands = (qs, ks, vs, q_key, q_floor, k_key, has_key, out, block_k)
     per_batch = max(1, -(-len(units) // _SF_BATCHES))
@@ -356,3 +370,156 @@ def _sf_attend_exact(q, ks, vs, keys, pieces, scratch):
         total += s.sum(axis=1)
         acc += s @ vs[a:z]
     return acc, total
+
+
+_SF_RANGES = True
+"""Run sorted keys by contiguous ranges (False: by the tile test's units,
+for comparison)."""
+
+_SF_STEP_SCORES = 1 << 20
+"""Scores of one key step of a block (4 MiB in f32)."""
+
+_SF_PACK_ROWS, _SF_ELEMENTWISE, _SF_CALL = 32, 0.3, 4096
+"""Cost rule of the block size, as ``attn_ir.patterns.coalesce``'s: a block of R
+rows against W keys costs R * W * (1 + PACK / R + ELEMENTWISE) + CALL."""
+
+
+def _sf_key_ranges(q_key, q_floor, k_key):
+    """[BH, Mq] first and end key slot each query attends (keys sorted)."""
+    lo = np.zeros(q_key.shape, np.int64)
+    hi = np.zeros(q_key.shape, np.int64)
+    for n in range(q_key.shape[0]):
+        hi[n] = np.searchsorted(k_key[n], q_key[n], "right")
+        if q_floor is not None:
+            lo[n] = np.searchsorted(k_key[n], q_floor[n], "left")
+    return lo, np.maximum(hi, lo)
+
+
+def _sf_blocks(lo, hi, rows):
+    """Blocks (first slot, end slot) of one head: consecutive query slots
+    with the same first key (one bucket), at most ``rows`` of them; slots
+    that attend nothing are left out."""
+    m = len(lo)
+    empty = hi <= lo
+    change = np.ones(m, bool)
+    change[1:] = (lo[1:] != lo[:-1]) | (empty[1:] != empty[:-1])
+    seg_start = np.maximum.accumulate(np.where(change, np.arange(m), 0))
+    cut = change | ((np.arange(m) - seg_start) % rows == 0)
+    starts = np.flatnonzero(cut)
+    ends = np.append(starts[1:], m)
+    keep = ~empty[starts]
+    return starts[keep], ends[keep]
+
+
+def _sf_block_rows(lo, hi, block_q):
+    """The block size (a multiple of ``block_q``, at most ``_SF_MAX_ROWS``)
+    of least estimated cost over every head."""
+    best, best_rows = None, block_q
+    rows = block_q
+    while True:
+        cost = 0.0
+        for n in range(lo.shape[0]):
+            starts, ends = _sf_blocks(lo[n], hi[n], rows)
+            if len(starts) == 0:
+                continue
+            width = (np.maximum.reduceat(hi[n], starts) - np.minimum.reduceat(lo[n], starts))
+            r = (ends - starts).astype(np.float64)
+            cost += float((r * width * (1 + _SF_PACK_ROWS / r + _SF_ELEMENTWISE)).sum()
+                          + _SF_CALL * len(starts))
+        if best is None or cost < best:
+            best, best_rows = cost, rows
+        if rows * 2 > _SF_MAX_ROWS or rows >= lo.shape[1]:
+            return best_rows
+        rows *= 2
+
+
+def _sf_ranges_attention(qs, ks, vs, q_key, q_floor, k_key, out, block_q, parallel_map):
+    lo, hi = _sf_key_ranges(q_key, q_floor, k_key)
+    rows = _sf_block_rows(lo, hi, block_q)
+    blocks = []
+    for n in range(lo.shape[0]):
+        starts, ends = _sf_blocks(lo[n], hi[n], rows)
+        for r0, r1 in zip(starts.tolist(), ends.tolist()):
+            blocks.append((n, r0, r1))
+    operands = (qs, ks, vs, lo, hi, out)
+    per_batch = max(1, -(-len(blocks) // _SF_BATCHES))
+    batches = [(operands, blocks[i:i + per_batch]) for i in range(0, len(blocks), per_batch)]
+    for _ in (map if parallel_map is None else parallel_map)(_sf_range_blocks, batches):
+        pass
+
+
+def _sf_range_blocks(batch):
+    operands, blocks = batch
+    qs, ks, vs = operands[:3]
+    rows = max(r1 - r0 for _, r0, r1 in blocks)
+    step = max(128, _SF_STEP_SCORES // rows)
+    scratch = np.empty(rows * step, qs.dtype)
+    ones = np.ones(step, qs.dtype)
+    sums = np.empty(rows, qs.dtype)
+    parts = np.empty(rows * vs.shape[2], qs.dtype)
+    for n, r0, r1 in blocks:
+        _sf_range_block(operands, n, r0, r1, step, scratch, ones, sums, parts)
+
+
+def _sf_range_steps(lo, hi, step):
+    """(first key, end key, masked column ranges) of each key step of a
+    block whose rows attend lo[a] .. hi[a] - 1: keys every row attends
+    (max lo .. min hi) need no mask, the rest (the triangle of the block's
+    last rows, rows of an earlier bucket) do."""
+    k0, k1 = int(lo.min()), int(hi.max())
+    f0, f1 = int(lo.max()), int(hi.min())
+    partial = [(k0, f0), (f1, k1)] if f0 < f1 else [(k0, k1)]
+    out = []
+    for s0 in range(k0, k1, step):
+        s1 = min(k1, s0 + step)
+        masked = [(max(a, s0), min(z, s1)) for a, z in partial if max(a, s0) < min(z, s1)]
+        out.append((s0, s1, masked))
+    return out
+
+
+def _sf_range_scores(q, kn, lo, hi, s0, s1, masked, s):
+    np.matmul(q, kn[s0:s1].T, out=s)
+    for a, z in masked:
+        cols = np.arange(a, z)
+        excluded = (cols[None, :] < lo[:, None]) | (cols[None, :] >= hi[:, None])
+        np.copyto(s[:, a - s0:z - s0], -np.inf, where=excluded)
+
+
+def _sf_range_block(operands, n, r0, r1, step, scratch, ones, sums, parts):
+    qs, ks, vs, lo_all, hi_all, out = operands
+    r, dv = r1 - r0, vs.shape[2]
+    q, kn, vn = qs[n, r0:r1], ks[n], vs[n]
+    lo, hi = lo_all[n, r0:r1], hi_all[n, r0:r1]
+    steps = _sf_range_steps(lo, hi, step)
+    acc = np.zeros((r, dv), qs.dtype)
+    total = np.zeros(r, qs.dtype)
+    part_sum, part_acc = sums[:r], parts[:r * dv].reshape(r, dv)
+    with np.errstate(over="ignore", invalid="ignore"):
+        for s0, s1, masked in steps:
+            s = scratch[:r * (s1 - s0)].reshape(r, s1 - s0)
+            _sf_range_scores(q, kn, lo, hi, s0, s1, masked, s)
+            np.exp(s, out=s)
+            np.matmul(s, ones[:s1 - s0], out=part_sum)
+            total += part_sum
+            np.matmul(s, vn[s0:s1], out=part_acc)
+            acc += part_acc
+    low, high = _SF_SAFE_SUM[total.dtype]
+    if not (((total >= low) & (total <= high)).all() and np.isfinite(acc).all()):
+        row_max = np.full(r, -np.inf, qs.dtype)
+        for s0, s1, masked in steps:
+            s = scratch[:r * (s1 - s0)].reshape(r, s1 - s0)
+            _sf_range_scores(q, kn, lo, hi, s0, s1, masked, s)
+            np.maximum(row_max, s.max(axis=1), out=row_max)
+        shift = np.where(np.isneginf(row_max), 0, row_max)[:, None]
+        acc[...] = 0
+        total[...] = 0
+        with np.errstate(over="ignore", invalid="ignore"):
+            for s0, s1, masked in steps:
+                s = scratch[:r * (s1 - s0)].reshape(r, s1 - s0)
+                _sf_range_scores(q, kn, lo, hi, s0, s1, masked, s)
+                s -= shift
+                np.exp(s, out=s)
+                total += s.sum(axis=1)
+                acc += s @ vn[s0:s1]
+        total[total == 0] = 1
+    np.divide(acc, total[:, None], out=out[n, r0:r1])

@@ -51,13 +51,14 @@ def test_translate_writes_a_module(ir_file, tmp_path):
     assert result.exit_code == 0, result.output
     py_compile.compile(str(out), doraise=True)
     text = out.read_text()
-    assert "Pipeline: attn-decompose,attn-fuse{passes=1},attn-tile{q=64 k=64}" in text
+    assert ("Pipeline: attn-decompose,attn-fuse{passes=1},attn-tile{q=64 k=64},attn-coalesce"
+            in text)
     assert "def attention(q, k, v, *, parallel_map=None):" in text
 
 
 def test_translate_print_pipeline(ir_file):
     assert invoke(translate_main, [ir_file, "--print-pipeline"]).output == (
-        "attn-decompose,attn-fuse{passes=1},attn-tile{q=64 k=64}\n")
+        "attn-decompose,attn-fuse{passes=1},attn-tile{q=64 k=64},attn-coalesce\n")
     assert invoke(translate_main, [ir_file, "--print-pipeline", "-p", "attn-decompose"]
                   ).output == "attn-decompose\n"
 
@@ -93,8 +94,8 @@ def test_translate_bad_pipeline(ir_file):
 def test_run_check(ir_file):
     result = invoke(run_main, [ir_file, "--backend", "numpy", "--check"])
     assert result.exit_code == 0, result.output
-    assert "pipeline             attn-decompose,attn-fuse{passes=1},attn-tile{q=64 k=64}" \
-        in result.output
+    assert ("pipeline             attn-decompose,attn-fuse{passes=1},attn-tile{q=64 k=64},"
+            "attn-coalesce") in result.output
     assert "check out: max abs error" in result.output and ": ok" in result.output
 
 
@@ -207,7 +208,8 @@ def test_compile_and_builder():
                        pattern=P.Union((P.Causal(), P.Global((3,)))), scale=0.2)
     fn = attn_ir.compile(module)
     assert fn.arguments == ["q", "k", "v"] and fn.function == "attention"
-    assert fn.pipeline == "attn-decompose,attn-fuse{passes=1},attn-tile{q=64 k=64}"
+    assert fn.pipeline == ("attn-decompose,attn-fuse{passes=1},attn-tile{q=64 k=64},"
+                           "attn-coalesce")
     assert "import numpy as np" in fn.source
     rng = np.random.default_rng(0)
     q = rng.standard_normal((2, 3, 200, 32)).astype(np.float32)

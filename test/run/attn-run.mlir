@@ -15,7 +15,7 @@
 
 // The default pipeline, and an explicit one that stops at the 2-pass cascade.
 // RUN: attn-run %s --print-pipeline | filecheck %s --check-prefix=PIPELINE
-// PIPELINE: {{^}}attn-decompose,attn-fuse{passes=1},attn-tile{q=64 k=64}{{$}}
+// PIPELINE: {{^}}attn-decompose,attn-fuse{passes=1},attn-tile{q=64 k=64},attn-coalesce{{$}}
 // RUN: attn-run %s -p 'attn-decompose,attn-fuse{passes=2}' --check | filecheck %s --check-prefix=CASCADE
 // CASCADE: tiled_attention_ops  0
 // CASCADE: check window: {{.*}}: ok
