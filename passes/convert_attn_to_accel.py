@@ -88,16 +88,14 @@ class ConvertAttnToAccelPass(ModulePass):
     target: str = "fusemax"
 
     def __post_init__(self):
-        if self.target not in T.PRESETS:
-            raise ValueError(f"convert-attn-to-accel: unknown target '{self.target}'; "
-                             f"known: {', '.join(sorted(T.PRESETS))}")
+        A.target_from_option(self.target, "convert-attn-to-accel")
 
     def apply(self, ctx: Context, op: ModuleOp) -> None:
         import importlib
 
         from xdsl.pattern_rewriter import GreedyRewritePatternApplier
 
-        target = A.TargetAttr(self.target)
+        target = A.target_from_option(self.target, "convert-attn-to-accel")
         patterns = [LowerTiledAttention(target)] + [
             p for name in EXTENSIONS
             for p in importlib.import_module(name).conversion_patterns(target)]
