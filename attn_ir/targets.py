@@ -42,6 +42,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field, fields, replace
 
+from attn_ir.area import AreaTable
+
 UNITS = ("DMA", "DMA_OUT", "PE2D", "GLOBAL", "VEC1D", "TOPK", "CODEC", "PE2D_AV",
          "PE2D_SPARSE")
 """Execution units an instruction may run on.  DMA reads DRAM and DMA_OUT
@@ -139,6 +141,9 @@ class Target:
     (lowerings of dynamic-sparsity ops, e.g. SpAtten's)."""
     preparation: tuple[str, ...] = ()
     """Passes run first, on attn-level IR (ViTCoD's attn-polarize)."""
+    area: AreaTable = field(default_factory=AreaTable)
+    """Per-component silicon areas (``attn_ir.area``; defaults: the FuseMax
+    artifact's Accelergy estimates at 45 nm)."""
 
     # -- derived -----------------------------------------------------------
 
@@ -155,6 +160,13 @@ class Target:
         """Multiply and add of every PE of the 2-D array, global PEs included."""
         return 2 * (self.pe_rows * self.pe_cols + self.global_rows * self.pe_cols
                     + self.global_cols * self.pe_rows)
+
+    @property
+    def area_mm2(self) -> float:
+        """Silicon area in mm² at ``area.node_nm`` (``attn_ir.area``)."""
+        from attn_ir.area import area_mm2
+
+        return area_mm2(self)
 
     @property
     def drain_cycles(self) -> int:
@@ -352,6 +364,7 @@ PRESETS: dict[str, Target] = {
         pipeline_latency=(("dequantize", 7), ("exp", 21), ("reduce_sum", 23),
                           ("normalize", 29), ("dma_store_rows", 7)),
         lowering=("convert-spatten-to-accel{target=spatten}",),
+        area=AreaTable(av_array=True, topk_engine=True),
         citation=(
             "Wang, Zhang, Han, SpAtten, HPCA 2021, and its artifact "
             "(github.com/mit-han-lab/spatten, spatten_hardware): 1 GHz (the RTL "
@@ -374,6 +387,7 @@ PRESETS: dict[str, Target] = {
         dram_bytes_per_s=76.8 * 2**30, elem_bits=8, exp="exact", exp_cycles=1,
         preparation=("attn-polarize{threshold=50}",),
         lowering=("convert-polarized-to-accel{target=vitcod}",),
+        area=AreaTable(codec=True),
         citation=(
             "You et al., ViTCoD, HPCA 2023, and its simulator "
             "(github.com/GATECH-EIC/ViTCoD, Hardware/Simulator): 500 MHz; HBM at "

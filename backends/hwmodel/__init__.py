@@ -54,6 +54,8 @@ class KernelReport:
     counters: dict[str, int] = field(default_factory=dict)
     """Counts a kernel kind reports beyond the common ones (e.g. SpAtten's
     keys and values fetched, rows refetched with LSBs)."""
+    area_mm2: float = 0.0
+    """The target's silicon area (``attn_ir.area``)."""
 
 
 @dataclass
@@ -82,6 +84,11 @@ class Report:
         peak = sum(k.peak_ops_per_cycle * k.cycles for k in self.kernels)
         return sum(k.useful_ops for k in self.kernels) / peak if peak else 0.0
 
+    @property
+    def area_mm2(self) -> float:
+        """The chip's area: kernels run back to back on one target."""
+        return max((k.area_mm2 for k in self.kernels), default=0.0)
+
     def _sum(self, name: str) -> Counter:
         out: Counter = Counter()
         for k in self.kernels:
@@ -97,6 +104,7 @@ class Report:
             "cycles": cycles,
             "seconds": self.seconds,
             "utilization": self.utilization,
+            "area_mm2": self.area_mm2,
             "units": {u: {"busy_cycles": int(b), "utilization": b / cycles if cycles else 0.0}
                       for u, b in sorted(busy.items())},
             "ops": dict(sorted(self._sum("ops").items())),
@@ -170,6 +178,7 @@ def kernel_report(kernel: A.KernelOp, record_trace: bool = False,
     return KernelReport(
         target=target.name, schedule=kernel.schedule.data if kernel.schedule else "generic",
         cycles=timeline.cycles, clock_hz=target.clock_hz, useful_ops=useful,
+        area_mm2=target.area_mm2,
         peak_ops_per_cycle=target.peak_ops_per_cycle, busy=dict(timeline.busy),
         ops=dict(ops), dram_read_bytes=dram_read, dram_write_bytes=dram_write,
         buffer_read_bytes=buf_read, buffer_write_bytes=buf_write,

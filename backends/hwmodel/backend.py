@@ -65,7 +65,7 @@ class HardwareModelBackend(Backend):
             "target": d["target"], "cycles": d["cycles"], "seconds": d["seconds"],
             "utilization": d["utilization"], "dram_bytes": d["dram_bytes"],
             "buffer_peak_bytes": d["buffer_peak_bytes"],
-            "energy_pj": d["energy_pj"]["total"],
+            "energy_pj": d["energy_pj"]["total"], "area_mm2": d["area_mm2"],
         }
         figures.update(d["counters"])
         if self.timing_only and "refetch_lanes" in d["counters"]:
