@@ -204,12 +204,14 @@ class Target:
 
     def overrides(self) -> dict[str, int | float]:
         """The numeric parameters that differ from the preset of this name
-        (what ``#accel.target<"name", key = value>`` would say)."""
+        (what ``#accel.target<"name", key = value>`` would say).  The energy
+        and area tables are not parameters of the attribute: no pass reads
+        them, and the hardware model's callers apply them to its counts."""
         preset = PRESETS[self.name]
         changed: dict[str, int | float] = {}
         for f in fields(Target):
             mine, theirs = getattr(self, f.name), getattr(preset, f.name)
-            if mine == theirs:
+            if mine == theirs or f.name in ("energy", "area"):
                 continue
             if f.type not in ("int", "float") or isinstance(mine, bool):
                 raise ValueError(f"target '{self.name}': '{f.name}' differs from the preset "
