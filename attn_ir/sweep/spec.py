@@ -338,8 +338,13 @@ def parse_spec(text: str, path: str = "<spec>") -> Spec:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as e:
         found = re.search(r"\(at line (\d+), column (\d+)\)", str(e))
-        message = re.sub(r"\s*\(at line \d+, column \d+\)", "", str(e))
-        where = f"{path}:{found.group(1)}:{found.group(2)}" if found else f"{path}:1:1"
+        message = re.sub(r"\s*\(at (line \d+, column \d+|end of document)\)", "", str(e))
+        if found:
+            where = f"{path}:{found.group(1)}:{found.group(2)}"
+        else:  # "at end of document": the last line
+            lines = text.rstrip("\n").split("\n")
+            where = f"{path}:{len(lines)}:{len(lines[-1]) + 1}"
+            message += " at the end of the file"
         raise SpecError(f"{where}: invalid TOML: {message}") from None
     known = {"sweep", "workload", "target", "pipeline", "objectives"}
     for key in data:
