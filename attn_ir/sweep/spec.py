@@ -152,7 +152,8 @@ def _axes(table: dict, keys, mode: str, loc: _Locator, name: str, index: int,
         combos = [dict(zip(lists, values)) for values in zip(*lists.values())]
     else:
         combos = [dict(zip(lists, values)) for values in itertools.product(*lists.values())]
-    return [{**fixed, **c} for c in combos]
+    order = [k for k in table if k in keys]  # the spec's key order, for the table's columns
+    return [{k: {**fixed, **c}[k] for k in order} for c in combos]
 
 
 def _flatten_energy(table: dict, loc: _Locator, name: str, index: int, where: str) -> dict:
