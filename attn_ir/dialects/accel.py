@@ -175,9 +175,8 @@ def target_from_option(text: str, pass_name: str) -> TargetAttr:
     if found.group(1) not in T.PRESETS:
         raise ValueError(f"{pass_name}: unknown target '{found.group(1)}'; known: "
                          f"{', '.join(sorted(T.PRESETS))}")
-    attr = TargetAttr(found.group(1), overrides)
     try:
-        attr.verify()
+        attr = TargetAttr(found.group(1), overrides)  # the constructor verifies
     except VerifyException as e:
         raise ValueError(f"{pass_name}: {e}") from None
     return attr
