@@ -60,7 +60,7 @@ def _plots(rows, minimize, maximize, group_by, prefix: str) -> list[str]:
 
 @main.command("run")
 @click.argument("spec_file")
-@click.option("-o", "--output", required=True,
+@click.option("-o", "--output", default=None,
               help="Results table: .csv, or .parquet (needs pyarrow).")
 @click.option("--scheduler", default=None, metavar="ADDRESS|local",
               help="Run on the Dask scheduler at ADDRESS, or on a Dask LocalCluster "
@@ -90,6 +90,8 @@ def run(spec_file, output, scheduler, workers, batch_size, progress, plot_prefix
     if dry_run:
         click.echo(f"{len(spec.points)} points, columns: {', '.join(spec.columns)}")
         return
+    if output is None:
+        fail("give the results table with -o RESULTS (.csv or .parquet)")
     try:
         result = run_sweep(spec, output, scheduler=scheduler, workers=workers,
                            progress=progress, batch_size=batch_size)

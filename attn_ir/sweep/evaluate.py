@@ -191,8 +191,11 @@ def evaluate(point: dict) -> dict[str, Any]:
         _retarget(module, target)
         report = time_module(module, refetch_fraction=point["pipeline"]["refetch_fraction"])
         if not report.kernels:
+            left = sorted({op.name for op in module.walk()
+                           if op.name.split(".")[0] in ("attn", "tile", "cascade")})
             return {**row, **blank, **effective, "status": "error",
-                    "diagnostic": "the pipeline left no accel kernel to time"}
+                    "diagnostic": f"target '{target.name}' lowers none of this workload's "
+                                  f"attention to accel kernels (left: {', '.join(left)})"}
         return {**row, **effective, **_row(report, target), "status": "ok", "diagnostic": ""}
     except Exception as e:  # noqa: BLE001 - a bug must not end the sweep; the row says it
         return {**row, **blank, **effective, "status": "internal-error",

@@ -204,9 +204,11 @@ def _targets(raw: list, loc: _Locator, default_mode: str) -> list[dict]:
         if name is None:
             raise SpecError(f"{loc.at('target', index)}: {where}: missing 'name' (one of "
                             f"{', '.join(sorted(T.PRESETS))})")
-        if name not in T.PRESETS:
-            raise SpecError(f"{loc.at('target', index, 'name')}: {where}: unknown target "
-                            f"'{name}'; known: {', '.join(sorted(T.PRESETS))}")
+        names = name if isinstance(name, list) else [name]
+        for one in names:
+            if not isinstance(one, str) or one not in T.PRESETS:
+                raise SpecError(f"{loc.at('target', index, 'name')}: {where}: unknown target "
+                                f"{one!r}; known: {', '.join(sorted(T.PRESETS))}")
         mode = table.get("mode", default_mode)
         if mode not in ("grid", "zip"):
             raise SpecError(f"{loc.at('target', index, 'mode')}: {where}: mode must be 'grid' "
@@ -234,7 +236,8 @@ def _targets(raw: list, loc: _Locator, default_mode: str) -> list[dict]:
                                 + ", ".join(sorted(numeric | set(TARGET_SPECIAL)
                                                    | {"energy.<field>"})))
         axes = [k for k in table if k not in ("name", "mode")]
-        for setting in _axes(table, axes, mode, loc, "target", index, where):
+        for name, setting in itertools.product(
+                names, _axes(table, axes, mode, loc, "target", index, where)):
             params = {k: v for k, v in setting.items()
                       if k in numeric}
             energy = {k[len("energy."):]: v for k, v in setting.items() if k.startswith("energy.")}
@@ -300,11 +303,13 @@ def _workloads(raw: list, loc: _Locator, base_dir: str, default_mode: str) -> li
         if kind == "pattern":
             from attn_ir import patterns as P
 
-            try:
-                P.parse(table["pattern"])
-            except Exception as e:  # noqa: BLE001 - the pattern parser's own message
-                raise SpecError(f"{loc.at('workload', index, 'pattern')}: {where}: bad pattern: "
-                                f"{e}") from None
+            texts = table["pattern"] if isinstance(table["pattern"], list) else [table["pattern"]]
+            for pattern_text in texts:
+                try:
+                    P.parse(pattern_text)
+                except Exception as e:  # noqa: BLE001 - the pattern parser's own message
+                    raise SpecError(f"{loc.at('workload', index, 'pattern')}: {where}: bad "
+                                    f"pattern '{pattern_text}': {e}") from None
             shape = table.get("shape")
             if shape is not None:
                 if "seq_len" in table or "heads" in table or "head_dim" in table or "batch" in table:
