@@ -160,6 +160,7 @@ class DaskScheduler(Scheduler):
             except (OSError, TimeoutError) as e:
                 raise RuntimeError(f"cannot reach the Dask scheduler at '{address}': {e}") \
                     from None
+        self._client.run(warm_up)
         self.workers = max(1, sum(w.get("nthreads", 1) for w in
                                   self._client.scheduler_info()["workers"].values()))
 
@@ -192,6 +193,7 @@ def make_scheduler(scheduler: str | None, workers: int | None) -> Scheduler:
     available; 0: in this process); ``"local"``: a Dask LocalCluster of
     ``workers``; otherwise a Dask scheduler's address."""
     n = available_cores() if workers is None else workers
+    warm_up()
     if scheduler is None:
         return InProcess() if n == 0 else LocalPool(n)
     return DaskScheduler(scheduler, max(1, n))
@@ -207,7 +209,10 @@ class SweepResult:
     skipped: int
     """Points already in the journal."""
     seconds: float
-    """Wall time of the evaluation (not of parsing the spec or the table)."""
+    """Wall time of the evaluation, from the scheduler being up to the last
+    row in the journal (not parsing the spec, starting workers, the table)."""
+    startup_seconds: float = 0.0
+    """Starting the scheduler (a pool's processes, a LocalCluster)."""
 
 
 def table_columns(spec: Spec) -> list[str]:
@@ -218,7 +223,9 @@ def table_columns(spec: Spec) -> list[str]:
 
 
 def _batches(todo: list[tuple[str, dict]], workers: int, batch_size: int | None) -> list[Batch]:
-    """Points of one compile key together, cut so every worker gets work."""
+    """Points of one compile key next to each other (a worker lowers once
+    per key), packed into batches of about ``size`` points so every worker
+    gets several and the scheduler's per-task cost stays small."""
     from attn_ir.sweep.evaluate import PointError, build_target, compile_key
 
     groups: dict[str, Batch] = {}
@@ -228,9 +235,30 @@ def _batches(todo: list[tuple[str, dict]], workers: int, batch_size: int | None)
         except (PointError, ValueError):
             group = "unbuildable"
         groups.setdefault(group, []).append((key, point))
-    size = batch_size or max(1, min(32, math.ceil(len(todo) / (4 * max(1, workers)))))
-    return [members[i:i + size] for members in groups.values()
-            for i in range(0, len(members), size)]
+    size = batch_size or max(1, min(32, math.ceil(len(todo) / (8 * max(1, workers)))))
+    batches: list[Batch] = []
+    current: Batch = []
+    for members in groups.values():
+        for item in members:
+            current.append(item)
+            if len(current) == size:
+                batches.append(current)
+                current = []
+    if current:
+        batches.append(current)
+    return batches
+
+
+def warm_up() -> None:
+    """Import what evaluating a point needs (the passes, the hardware model),
+    so workers do not each pay for it on their first point: a forked pool
+    inherits it from the runner, a Dask worker runs it at start."""
+    import attn_ir.backends.hwmodel  # noqa: F401
+    from attn_ir.pipeline import parse_pipeline
+    from attn_ir.targets import PRESETS
+
+    for target in PRESETS.values():
+        parse_pipeline(target.default_pipeline())
 
 
 def run_sweep(spec: Spec, output: str, scheduler: str | None = None, workers: int | None = None,
@@ -251,11 +279,14 @@ def run_sweep(spec: Spec, output: str, scheduler: str | None = None, workers: in
     skipped = len(unique) - len(todo)
     columns = table_columns(spec)
     start = time.perf_counter()
+    startup = 0.0
     evaluated = 0
     sched = None
     try:
         if todo:
             sched = make_scheduler(scheduler, workers)
+            startup = time.perf_counter() - start
+            start = time.perf_counter()
             bar = _progress(len(todo), progress)
             try:
                 for rows in sched.map_unordered(_batches(todo, sched.workers, batch_size)):
@@ -279,7 +310,7 @@ def run_sweep(spec: Spec, output: str, scheduler: str | None = None, workers: in
                                                  spec.group_by)):
             row["pareto"] = flag
         write_table(output, rows, columns)
-    return SweepResult(columns, rows, evaluated, skipped, seconds)
+    return SweepResult(columns, rows, evaluated, skipped, seconds, startup)
 
 
 def _progress(total: int, progress: bool | None):
