@@ -160,6 +160,15 @@ class DaskScheduler(Scheduler):
             except (OSError, TimeoutError) as e:
                 raise RuntimeError(f"cannot reach the Dask scheduler at '{address}': {e}") \
                     from None
+        import attn_ir
+
+        versions = self._client.run(worker_version)
+        other = {w: v for w, v in versions.items() if v != attn_ir.__version__}
+        if other:
+            self.close()
+            worker, version = next(iter(other.items()))
+            raise RuntimeError(f"Dask worker {worker} has attn_ir {version}, this runner "
+                               f"{attn_ir.__version__}: install one version everywhere")
         self._client.run(warm_up)
         self.workers = max(1, sum(w.get("nthreads", 1) for w in
                                   self._client.scheduler_info()["workers"].values()))
@@ -249,12 +258,21 @@ def _batches(todo: list[tuple[str, dict]], workers: int, batch_size: int | None)
     return batches
 
 
+def worker_version() -> str:
+    import attn_ir
+
+    return attn_ir.__version__
+
+
 def warm_up() -> None:
     """Import what evaluating a point needs (the passes, the hardware model),
     so workers do not each pay for it on their first point: a forked pool
     inherits it from the runner, a Dask worker runs it at start."""
-    import attn_ir.backends.hwmodel  # noqa: F401
+    import importlib
+
     from attn_ir.pipeline import parse_pipeline
+
+    importlib.import_module("attn_ir.backends.hwmodel")
     from attn_ir.targets import PRESETS
 
     for target in PRESETS.values():
