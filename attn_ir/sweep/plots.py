@@ -5,6 +5,7 @@ per sequence length of each target."""
 from __future__ import annotations
 
 import io
+import textwrap
 from collections.abc import Sequence
 
 
@@ -35,7 +36,7 @@ def pareto_png(rows: Sequence[dict], x: str, y: str, group_by: Sequence[str]) ->
     keys = sorted(groups, key=str)[:6]
     cols = min(3, max(1, len(keys)))
     nrows = max(1, -(-len(keys) // cols))
-    fig, axes = plt.subplots(nrows, cols, figsize=(4.2 * cols, 3.6 * nrows), squeeze=False)
+    fig, axes = plt.subplots(nrows, cols, figsize=(4.6 * cols, 4.0 * nrows), squeeze=False)
     targets = sorted({r["target"] for r in ok})
     colours = {t: f"C{i}" for i, t in enumerate(targets)}
     for ax, key in zip(axes.flat, keys):
@@ -52,11 +53,13 @@ def pareto_png(rows: Sequence[dict], x: str, y: str, group_by: Sequence[str]) ->
         ax.set_yscale("log")
         ax.set_xlabel(x)
         ax.set_ylabel(y)
-        ax.set_title(", ".join(f"{c}={v}" for c, v in zip(group_by, key)), fontsize=8)
+        title = ", ".join(f"{c}={v}" for c, v in zip(group_by, key))
+        ax.set_title(textwrap.fill(title, 48), fontsize=7)
         ax.legend(fontsize=7)
     for ax in list(axes.flat)[len(keys):]:
         ax.axis("off")
-    fig.suptitle(f"attn-sweep: {y} vs {x}", fontsize=10)
+    fig.tight_layout()
+    fig.suptitle(f"attn-sweep: {y} vs {x} (ringed: the Pareto front of the table)", fontsize=10, y=1.02)
     return _png(fig)
 
 
