@@ -80,16 +80,14 @@ class ConvertAttnToAccelPass(ModulePass):
     target: str = "fusemax"
 
     def __post_init__(self):
-        if self.target not in T.presets():
-            raise ValueError(f"convert-attn-to-accel: unknown target '{self.target}'; "
-                             f"known: {', '.join(sorted(T.presets()))}")
+        A.target_from_option(self.target, "convert-attn-to-accel")
 
     def apply(self, ctx: Context, op: ModuleOp) -> None:
         from xdsl.pattern_rewriter import GreedyRewritePatternApplier
 
         from attn_ir.passes import extensions
 
-        target = A.TargetAttr(self.target)
+        target = A.target_from_option(self.target, "convert-attn-to-accel")
         patterns = [LowerTiledAttention(target)] + [
             p for ext in extensions() if ext.accel_patterns is not None
             for p in ext.accel_patterns(target)]

@@ -328,13 +328,16 @@ def _compare_table(rows: list[dict]) -> None:
     columns = [("target", "target", "{}"), ("cycles", "cycles", "{:,}"),
                ("time ms", "seconds", "{:.4f}"), ("util", "utilization", "{:.4f}"),
                ("DRAM MB", "dram_bytes", "{:.3f}"), ("buffer KB", "buffer_peak_bytes", "{:.1f}"),
-               ("energy uJ", "energy_pj", "{:.2f}")]
+               ("energy uJ", "energy_pj", "{:.2f}"), ("area mm2", "area_mm2", "{:.2f}"),
+               ("ms x mm2", "latency_area", "{:.4g}")]
     scale = {"seconds": 1e3, "dram_bytes": 1e-6, "buffer_peak_bytes": 1 / 1024}
     cells = []
     for row in rows:
         if "error" in row:
             cells.append([row["target"]])
             continue
+        # Latency x area: a design twice as fast at twice the area is no better.
+        row["latency_area"] = row["seconds"] * 1e3 * row["area_mm2"]
         values = []
         for _, key, fmt in columns:
             value = row[key]["total"] * 1e-6 if key == "energy_pj" else row[key]

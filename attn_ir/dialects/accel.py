@@ -151,6 +151,38 @@ class TargetAttr(ParametrizedAttribute):
             [ArrayAttr([StringAttr(k), _number_attr(v)]) for k, v in sorted(overrides.items())])]
 
 
+def target_from_option(text: str, pass_name: str) -> TargetAttr:
+    """A pass's ``target`` option: a preset name (``target=salo``) or a whole
+    ``#accel.target`` attribute with overrides, quoted as MLIR quotes
+    attribute-valued options (``target="#accel.target<\\"salo\\", pe_rows = 64>"``),
+    so design sweeps can lower for a target that is not a preset.  Raises
+    ValueError naming the pass."""
+    import re
+
+    if text in T.presets():
+        return TargetAttr(text)
+    found = re.fullmatch(r'\s*#accel\.target<\s*"([^"]*)"((?:\s*,\s*\w+\s*=\s*[-+0-9.eE]+)*)\s*>\s*',
+                         text)
+    if found is None:
+        raise ValueError(f"{pass_name}: unknown target '{text}'; known: "
+                         f"{', '.join(sorted(T.presets()))}, or an #accel.target<...> attribute")
+    overrides: dict[str, int | float] = {}
+    for key, value in re.findall(r"(\w+)\s*=\s*([-+0-9.eE]+)", found.group(2)):
+        try:
+            overrides[key] = int(value) if re.fullmatch(r"[-+]?[0-9]+", value) else float(value)
+        except ValueError:
+            raise ValueError(f"{pass_name}: target parameter '{key}': '{value}' is not a "
+                             "number") from None
+    if found.group(1) not in T.presets():
+        raise ValueError(f"{pass_name}: unknown target '{found.group(1)}'; known: "
+                         f"{', '.join(sorted(T.presets()))}")
+    try:
+        attr = TargetAttr(found.group(1), overrides)  # the constructor verifies
+    except VerifyException as e:
+        raise ValueError(f"{pass_name}: {e}") from None
+    return attr
+
+
 _POSITIVE_PARAMETERS = frozenset((
     "pe_rows", "pe_cols", "vec_lanes", "buffer_bytes", "clock_hz", "dram_bytes_per_s",
     "elem_bits", "exp_cycles"))

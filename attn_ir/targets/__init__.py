@@ -44,6 +44,8 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass, field, fields, replace
 
+from attn_ir.targets.area import AreaTable
+
 UNITS = ("DMA", "DMA_OUT", "PE2D", "GLOBAL", "VEC1D", "TOPK", "CODEC", "PE2D_AV",
          "PE2D_SPARSE")
 """Execution units an instruction may run on.  DMA reads DRAM and DMA_OUT
@@ -135,6 +137,9 @@ class Target:
     (lowerings of a system's dynamic-sparsity ops)."""
     preparation: tuple[str, ...] = ()
     """Passes run first, on attn-level IR (e.g. a polarisation of fixed masks)."""
+    area: AreaTable = field(default_factory=AreaTable)
+    """Per-component silicon areas (``attn_ir.targets.area``; defaults: the
+    FuseMax artifact's Accelergy estimates at 45 nm)."""
 
     # -- derived -----------------------------------------------------------
 
@@ -162,6 +167,13 @@ class Target:
                     + self.global_cols * self.pe_rows)
 
     @property
+    def area_mm2(self) -> float:
+        """Silicon area in mm² at ``area.node_nm`` (``attn_ir.targets.area``)."""
+        from attn_ir.targets.area import area_mm2
+
+        return area_mm2(self)
+
+    @property
     def drain_cycles(self) -> int:
         return self.pe_cols + self.global_cols - 1
 
@@ -181,15 +193,45 @@ class Target:
         return math.log(2) ** (s + 1) * 2 / math.factorial(s + 1)
 
     def default_pipeline(self) -> str:
-        """attn-level IR → scheduled accel IR for this target."""
-        passes = [*self.preparation, "attn-decompose", "attn-fuse{passes=1}",
+        """attn-level IR → scheduled accel IR for this target (a target with
+        overridden parameters is named by its ``#accel.target`` attribute)."""
+        option = self.option_text()
+        named = [p.replace(f"{{target={self.name}}}", f"{{target={option}}}")
+                 for p in (*self.preparation, *self.lowering)]
+        passes = [*named[:len(self.preparation)], "attn-decompose", "attn-fuse{passes=1}",
                   f"attn-tile{{q={self.pe_rows} k={self.pe_cols}}}",
-                  f"convert-attn-to-accel{{target={self.name}}}"]
-        passes += self.lowering
+                  f"convert-attn-to-accel{{target={option}}}"]
+        passes += named[len(self.preparation):]
         if self.schedule:
             passes.append(f"accel-schedule-{self.schedule}")
         passes.append("accel-double-buffer")
         return ",".join(passes)
+
+    def overrides(self) -> dict[str, int | float]:
+        """The numeric parameters that differ from the preset of this name
+        (what ``#accel.target<"name", key = value>`` would say).  The energy
+        and area tables are not parameters of the attribute: no pass reads
+        them, and the hardware model's callers apply them to its counts."""
+        preset = presets()[self.name]
+        changed: dict[str, int | float] = {}
+        for f in fields(Target):
+            mine, theirs = getattr(self, f.name), getattr(preset, f.name)
+            if mine == theirs or f.name in ("energy", "area"):
+                continue
+            if f.type not in ("int", "float") or isinstance(mine, bool):
+                raise ValueError(f"target '{self.name}': '{f.name}' differs from the preset "
+                                 "but is not a numeric parameter an #accel.target can carry")
+            changed[f.name] = mine
+        return changed
+
+    def option_text(self) -> str:
+        """This target as a pass's ``target`` option: the preset's name, or
+        its quoted ``#accel.target`` attribute with the changed parameters."""
+        changed = self.overrides()
+        if not changed:
+            return self.name
+        body = "".join(f", {k} = {v!r}" for k, v in sorted(changed.items()))
+        return f'"#accel.target<\\"{self.name}\\"{body}>"'
 
     def unit_of(self, kind: str) -> str:
         return dict(self.units).get(kind) or default_units()[kind]

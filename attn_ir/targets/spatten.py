@@ -6,6 +6,7 @@ from __future__ import annotations
 import math
 
 from attn_ir.targets import Target, TargetExtension
+from attn_ir.targets.area import AreaTable
 
 
 def quickselect_cycles(n: int, parallelism: int) -> int:
@@ -40,6 +41,7 @@ SPATTEN = Target(
     pipeline_latency=(("dequantize", 7), ("exp", 21), ("reduce_sum", 23),
                       ("normalize", 29), ("dma_store_rows", 7)),
     lowering=("convert-spatten-to-accel{target=spatten}",),
+    area=AreaTable(av_array=True, topk_engine=True),
     citation=(
         "Wang, Zhang, Han, SpAtten, HPCA 2021, and its artifact "
         "(github.com/mit-han-lab/spatten, spatten_hardware): 1 GHz (the RTL "

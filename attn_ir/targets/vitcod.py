@@ -8,6 +8,7 @@ from __future__ import annotations
 import math
 
 from attn_ir.targets import Target, TargetExtension
+from attn_ir.targets.area import AreaTable
 
 
 
@@ -60,6 +61,7 @@ VITCOD = Target(
     dram_bytes_per_s=76.8 * 2**30, elem_bits=8, exp="exact", exp_cycles=1,
     preparation=("attn-polarize{threshold=50}",),
     lowering=("convert-polarized-to-accel{target=vitcod}",),
+    area=AreaTable(codec=True),
     citation=(
         "You et al., ViTCoD, HPCA 2023, and its simulator "
         "(github.com/GATECH-EIC/ViTCoD, Hardware/Simulator): 500 MHz; HBM at "

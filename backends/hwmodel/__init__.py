@@ -69,6 +69,8 @@ class KernelReport:
     @property
     def weighted_busy(self) -> dict[str, float]:
         return self.array_busy or {u: float(b) for u, b in self.busy.items()}
+    area_mm2: float = 0.0
+    """The target's silicon area (``attn_ir.targets.area``)."""
 
 
 @dataclass
@@ -106,6 +108,11 @@ class Report:
         return (sum(k.weighted_busy.get("PE2D", 0.0) for k in self.kernels) / cycles
                 if cycles else 0.0)
 
+    @property
+    def area_mm2(self) -> float:
+        """The chip's area: kernels run back to back on one target."""
+        return max((k.area_mm2 for k in self.kernels), default=0.0)
+
     def _sum(self, name: str) -> Counter:
         out: Counter = Counter()
         for k in self.kernels:
@@ -139,6 +146,7 @@ class Report:
             "mac_utilization": self.utilization,
             "util_2d": self.util_2d,
             "units": {u: unit(u, b) for u, b in sorted(busy.items())},
+            "area_mm2": self.area_mm2,
             "ops": dict(sorted(self._sum("ops").items())),
             "dram_bytes": sum(k.dram_read_bytes + k.dram_write_bytes for k in self.kernels),
             "dram_read_bytes": sum(k.dram_read_bytes for k in self.kernels),
@@ -238,6 +246,7 @@ def kernel_report(kernel: A.KernelOp, record_trace: bool = False,
     return KernelReport(
         target=target.name, schedule=kernel.schedule.data if kernel.schedule else "generic",
         cycles=timeline.cycles, clock_hz=target.clock_hz, useful_ops=useful,
+        area_mm2=target.area_mm2,
         peak_ops_per_cycle=target.peak_ops_per_cycle, busy=dict(timeline.busy),
         ops=dict(ops), dram_read_bytes=dram_read, dram_write_bytes=dram_write,
         buffer_read_bytes=buf_read, buffer_write_bytes=buf_write,

@@ -66,7 +66,7 @@ class HardwareModelBackend(Backend):
             "utilization": d["utilization"], "mac_utilization": d["mac_utilization"],
             "util_2d": d["util_2d"], "dram_bytes": d["dram_bytes"],
             "buffer_peak_bytes": d["buffer_peak_bytes"],
-            "energy_pj": d["energy_pj"]["total"],
+            "energy_pj": d["energy_pj"]["total"], "area_mm2": d["area_mm2"],
         }
         figures.update(d["counters"])
         if self.timing_only and "refetch_lanes" in d["counters"]:

@@ -33,6 +33,7 @@ def table(report: Report) -> str:
         f"{_si(d['buffer_write_bytes'], 'B')} written",
         f"buffer peak       {_si(d['buffer_peak_bytes'], 'B')}",
         f"energy            {_si(d['energy_pj']['total'] * 1e-12, 'J')}",
+        f"area              {d['area_mm2']:.3f} mm²",
     ]
     if d["max_abs_err"] is not None:
         lines.append(f"max abs error     {d['max_abs_err']:.3e}")

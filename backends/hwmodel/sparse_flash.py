@@ -178,6 +178,7 @@ def indexed_kernel_report(kernel: IndexedKernelOp, steps: np.ndarray, attended: 
     return KernelReport(
         target=target.name, schedule=kernel.schedule.data if kernel.schedule else "generic",
         cycles=timeline.cycles, clock_hz=target.clock_hz, useful_ops=2 * attended * (d + dv),
+        area_mm2=target.area_mm2,
         peak_ops_per_cycle=target.peak_ops_per_cycle, busy=dict(timeline.busy),
         ops=dict(ops), dram_read_bytes=dram_read, dram_write_bytes=dram_write,
         buffer_read_bytes=buf_read, buffer_write_bytes=buf_write,

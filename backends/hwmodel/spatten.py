@@ -608,6 +608,7 @@ def kernel_report(kernel: AS.RegionKernel, record_trace: bool = False,
     buffers = A.buffer_bytes(kernel)
     return KernelReport(
         target=target.name, schedule="spatten", cycles=timeline.cycles,
+        area_mm2=target.area_mm2,
         clock_hz=target.clock_hz, useful_ops=useful,
         peak_ops_per_cycle=target.peak_ops_per_cycle * arrays, busy=dict(timeline.busy),
         ops=dict(ops), dram_read_bytes=dram_read, dram_write_bytes=dram_write,

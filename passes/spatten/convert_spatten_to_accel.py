@@ -306,12 +306,10 @@ class ConvertSpAttenToAccelPass(ModulePass):
     target: str = "spatten"
 
     def __post_init__(self):
-        if self.target not in T.presets():
-            raise ValueError(f"convert-spatten-to-accel: unknown target '{self.target}'; "
-                             f"known: {', '.join(sorted(T.presets()))}")
+        A.target_from_option(self.target, "convert-spatten-to-accel")
 
     def apply(self, ctx: Context, op: ModuleOp) -> None:
-        target = A.TargetAttr(self.target)
+        target = A.target_from_option(self.target, "convert-spatten-to-accel")
         for pattern in (LowerProgressiveAttention(target), LowerTopK(target),
                         LowerTokenImportance(target), LowerHeadImportance(target)):
             PatternRewriteWalker(pattern, apply_recursively=False).rewrite_module(op)

@@ -271,10 +271,9 @@ class ConvertPolarizedToAccelPass(ModulePass):
     target: str = "vitcod"
 
     def __post_init__(self):
-        if self.target not in T.presets():
-            raise ValueError(f"convert-polarized-to-accel: unknown target '{self.target}'; "
-                             f"known: {', '.join(sorted(T.presets()))}")
+        A.target_from_option(self.target, "convert-polarized-to-accel")
 
     def apply(self, ctx: Context, op: ModuleOp) -> None:
-        PatternRewriteWalker(LowerPolarizedAttention(A.TargetAttr(self.target)),
+        target = A.target_from_option(self.target, "convert-polarized-to-accel")
+        PatternRewriteWalker(LowerPolarizedAttention(target),
                              apply_recursively=False).rewrite_module(op)
