@@ -8,7 +8,10 @@ table must be equal row for row (``identical``).
 
 Points per second count the evaluation, from the scheduler being up to the
 last row written; starting the scheduler is reported apart (``startup_s_*``:
-forking a pool is instant, a LocalCluster takes seconds).
+forking a pool is instant, a LocalCluster takes seconds).  On shared cores
+the rates move with the other jobs; ``cpu_ms_per_point_*`` (CPU time of the
+runner and its workers, startup included, per point) does not, and says
+what the runner and the scheduler add to a point's own cost.
 
     python bench/sweep.py [--json] [--skip-dask]
 """
@@ -57,6 +60,14 @@ minimize = ["seconds", "energy_pj", "area_mm2"]
 """
 
 
+def _cpu_seconds() -> float:
+    import resource
+
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
 @click.command()
 @click.option("--json", "as_json", is_flag=True)
 @click.option("--skip-dask", is_flag=True, help="Only the local pool.")
@@ -70,7 +81,11 @@ def main(as_json: bool, skip_dask: bool) -> None:
         runs = [("1", None, 1), ("2", None, 2)] + ([] if skip_dask else [("dask", "local", 2)])
         for name, scheduler, workers in runs:
             out = os.path.join(tmp, f"{name}.csv")
+            before = _cpu_seconds()
             result = run_sweep(spec, out, scheduler=scheduler, workers=workers, progress=False)
+            # CPU time of the runner and its (reaped) workers: what a point
+            # costs whatever else shares the cores.
+            figures[f"cpu_ms_per_point_{name}"] = (_cpu_seconds() - before) / result.evaluated * 1e3
             figures[f"points_per_s_{name}"] = result.evaluated / result.seconds
             figures[f"startup_s_{name}"] = result.startup_seconds
             with open(out, "rb") as f:

@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from attn_ir.sweep.evaluate import RESULT_COLUMNS, TARGET_COLUMNS, evaluate_batch
 from attn_ir.sweep.objectives import pareto_flags
 from attn_ir.sweep.spec import Spec, point_key
-from attn_ir.sweep.store import Journal, journal_path, ordered_rows, write_table
+from attn_ir.sweep.store import Journal, check_output, journal_path, ordered_rows, write_table
 
 Batch = list  # [(key, point), ...]
 
@@ -55,7 +55,7 @@ class Scheduler:
     def map_unordered(self, batches: list[Batch]) -> Iterator[list[tuple[str, dict]]]:
         raise NotImplementedError
 
-    def close(self) -> None:
+    def close(self, interrupted: bool = False) -> None:
         pass
 
 
@@ -110,9 +110,10 @@ class LocalPool(Scheduler):
                 for batch in dead:
                     yield [(key, _died(point, 3)) for key, point in batch]
 
-    def close(self) -> None:
+    def close(self, interrupted: bool = False) -> None:
+        # After Ctrl-C, do not wait for the batches still running.
         if self._pool is not None:
-            self._pool.shutdown(wait=False, cancel_futures=True)
+            self._pool.shutdown(wait=not interrupted, cancel_futures=True)
             self._pool = None
 
 
@@ -191,7 +192,7 @@ class DaskScheduler(Scheduler):
             if futures:
                 self._client.cancel(list(futures))
 
-    def close(self) -> None:
+    def close(self, interrupted: bool = False) -> None:
         self._client.close()
         if self._cluster is not None:
             self._cluster.close()
@@ -292,6 +293,7 @@ def run_sweep(spec: Spec, output: str, scheduler: str | None = None, workers: in
     unique: dict[str, dict] = {}
     for key, point in zip(keys, spec.points):
         unique.setdefault(key, point)
+    check_output(output)
     journal = Journal(journal_path(output))
     todo = [(k, p) for k, p in unique.items() if k not in journal.rows]
     skipped = len(unique) - len(todo)
@@ -321,7 +323,7 @@ def run_sweep(spec: Spec, output: str, scheduler: str | None = None, workers: in
     finally:
         seconds = time.perf_counter() - start
         if sched is not None:
-            sched.close()
+            sched.close(interrupted=sys.exc_info()[0] is not None)
         journal.close()
         rows = ordered_rows(keys, journal.rows)
         for row, flag in zip(rows, pareto_flags(rows, spec.minimize, spec.maximize,

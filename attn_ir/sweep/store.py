@@ -94,6 +94,19 @@ def _atomic_write(path: str, data: bytes) -> None:
         raise
 
 
+def check_output(path: str) -> None:
+    """Fail before a sweep starts when its table could not be written."""
+    if path.endswith(".parquet"):
+        import importlib.util
+
+        if importlib.util.find_spec("pyarrow") is None:
+            raise StoreError(f"'{path}': writing Parquet needs pyarrow (pip install "
+                             "'attn_ir[parquet]'); or give a .csv path")
+    directory = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(directory):
+        raise StoreError(f"cannot write '{path}': no directory '{directory}'")
+
+
 def write_table(path: str, rows: Sequence[dict], columns: Sequence[str]) -> None:
     """CSV, or Parquet when ``path`` ends in ``.parquet``."""
     if path.endswith(".parquet"):
@@ -135,7 +148,9 @@ def read_table(path: str) -> tuple[list[str], list[dict]]:
             table = pq.read_table(path)
         except OSError as e:
             raise StoreError(f"cannot read '{path}': {e}") from None
-        return list(table.column_names), table.to_pylist()
+        # As in a CSV, an empty cell (an ok row's diagnostic) reads as None.
+        rows = [{k: (None if v == "" else v) for k, v in r.items()} for r in table.to_pylist()]
+        return list(table.column_names), rows
     try:
         with open(path, encoding="utf-8", newline="") as f:
             reader = csv.reader(f)

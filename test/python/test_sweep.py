@@ -224,3 +224,16 @@ def test_reports_carry_the_targets_area():
         assert report.as_dict()["area_mm2"] == pytest.approx(target.area_mm2)
     assert T.with_overrides(T.get_target("salo"), pe_rows=64).area_mm2 > T.get_target(
         "salo").area_mm2
+
+
+def test_parquet_table_holds_the_csv_rows(tmp_path):
+    pytest.importorskip("pyarrow")
+    from attn_ir.sweep import read_table
+
+    spec = parse_spec(SMALL)
+    run_sweep(spec, str(tmp_path / "r.csv"), workers=0)
+    run_sweep(spec, str(tmp_path / "r.parquet"), workers=0)
+    csv_columns, csv_rows = read_table(str(tmp_path / "r.csv"))
+    pq_columns, pq_rows = read_table(str(tmp_path / "r.parquet"))
+    assert csv_columns == pq_columns
+    assert csv_rows == pq_rows
