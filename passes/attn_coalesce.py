@@ -1,7 +1,7 @@
 """``attn-coalesce{rows=0 max_rows=512}``: annotate each ``tile.attention``
 with its ``#tile.coalesced`` plans (``coalesced = [...]``, one per tile
 table): query blocks against contiguous key pieces, full pieces needing no
-mask work, a global token's row a block of its own (``attn_ir.patterns.coalesce``).
+mask work, a global token's row a block of its own (``attn_ir.passes.coalesce_plans``).
 ``rows=0`` lets the cost rule choose the query block size (a multiple of
 ``block_q`` up to ``max_rows``); another value forces it (rounded down to a
 multiple of ``block_q``, at least one tile).  Ops whose pattern reads the
@@ -17,7 +17,7 @@ from xdsl.context import Context
 from xdsl.dialects.builtin import ArrayAttr, ModuleOp
 from xdsl.passes import ModulePass
 
-from attn_ir.patterns.coalesce import MAX_ROWS, coalesce_op
+from attn_ir.passes.coalesce_plans import MAX_ROWS, coalesce_op
 from attn_ir.dialects.tile import TiledAttentionOp
 from attn_ir.dialects.tile_coalesced import ATTRIBUTE
 

@@ -26,7 +26,7 @@ no mask work.  ``#tile.coalesced`` states that plan, per table:
 
 The op carries it as ``coalesced = [...]``, one per tile table (an
 ordinary attribute: passes that do not know it, such as the hardware-model
-lowering, ignore it).  ``attn-coalesce`` computes it (``attn_ir.patterns.coalesce``:
+lowering, ignore it).  ``attn-coalesce`` computes it (``attn_ir.passes.coalesce_plans``:
 the query block size comes from a cost rule on the table), the NumPy
 backend and the interpreter execute it.  It grows with the number of
 blocks and pieces, never with Nq x Nk.

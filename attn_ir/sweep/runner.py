@@ -269,14 +269,13 @@ def warm_up() -> None:
     """Import what evaluating a point needs (the passes, the hardware model),
     so workers do not each pay for it on their first point: a forked pool
     inherits it from the runner, a Dask worker runs it at start."""
-    import importlib
 
     from attn_ir.pipeline import parse_pipeline
 
-    importlib.import_module("attn_ir.backends.hwmodel")
-    from attn_ir.targets import PRESETS
+    import attn_ir.backends.hwmodel  # noqa: F401 - warm the worker's imports
+    from attn_ir import targets as T
 
-    for target in PRESETS.values():
+    for target in T.presets().values():
         parse_pipeline(target.default_pipeline())
 
 

@@ -32,7 +32,7 @@
     scale_buffer = true
 
     [pipeline]
-    refetch_fraction = 0.0   # timing-only assumption for SpAtten (attn-run -O)
+    refetch_fraction = 0.0   # timing-only assumption of progressive quantisation (attn-run -O)
 
     [objectives]
     minimize = ["seconds", "energy_pj", "area_mm2"]
@@ -280,12 +280,12 @@ def _workloads(raw: list, loc: _Locator, base_dir: str, default_mode: str) -> li
                     isinstance(v, str) for v in (value if isinstance(value, list) else [value])):
                 raise SpecError(f"{at}: {where}: '{key}' must be a string")
         if kind == "preset":
-            from attn_ir.presets import PRESETS
+            from attn_ir.presets import all_presets
 
             for name in table["preset"] if isinstance(table["preset"], list) else [table["preset"]]:
-                if name not in PRESETS:
+                if name not in all_presets():
                     raise SpecError(f"{loc.at('workload', index, 'preset')}: {where}: unknown "
-                                    f"preset '{name}'; available: {', '.join(PRESETS)}")
+                                    f"preset '{name}'; available: {', '.join(all_presets())}")
         if kind == "ir":
             path = table["ir"]
             if isinstance(path, list):

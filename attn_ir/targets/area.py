@@ -12,11 +12,10 @@ The model is linear in the components the latency model uses:
 
 * 2-D array PEs (``pe_rows * pe_cols`` plus SALO's global row and column,
   ``global_rows * pe_cols + global_cols * pe_rows``), doubled for a target
-  with a second multiplier array for P x V (SpAtten's two arrays of 512
-  multipliers);
+  with a second multiplier array for P x V;
 * 1-D vector lanes (``vec_lanes``);
-* a top-k engine of ``topk_parallelism`` comparators (SpAtten);
-* a Q/K decoder of ``vec_lanes`` MACs (ViTCoD's auto-encoder);
+* a top-k engine of ``topk_parallelism`` comparators;
+* a Q/K decoder of ``vec_lanes`` MACs (a compressed-operand codec);
 * on-chip SRAM (``buffer_bytes``).
 
 Logic areas scale linearly with the datapath width (``elem_bits / 16``):
@@ -67,20 +66,12 @@ class AreaTable:
     sram_um2_per_byte: float = 94176000.0 / (4194304 * 8)
     """CACTI SRAM: 94,176,000 µm² for 32 MiB."""
     av_array: bool = False
-    """A second 2-D array of the same size computes P x V (SpAtten)."""
+    """A second 2-D array of the same size computes P x V."""
     topk_engine: bool = False
-    """A top-k engine of ``topk_parallelism`` comparators (SpAtten)."""
+    """A top-k engine of ``topk_parallelism`` comparators."""
     codec: bool = False
-    """A Q/K decoder of ``vec_lanes`` MACs beside the vector lanes (ViTCoD's
-    CODEC unit, as wide as the softmax lanes in its cycle model)."""
-
-
-PUBLISHED_AREAS: dict[str, tuple[float, int, str]] = {
-    "spatten": (18.71, 40, "Wang, Zhang, Han, SpAtten, HPCA 2021: 18.71 mm², 8.30 W at "
-                           "1 GHz in TSMC 40 nm"),
-}
-"""Areas the targets' papers report (mm², node in nm, source): checks on the
-model, printed beside it in docs/sweeps.md, never used to compute it."""
+    """A Q/K decoder of ``vec_lanes`` MACs beside the vector lanes (the CODEC
+    unit, as wide as the softmax lanes in its cycle model)."""
 
 
 def area_breakdown(target: Target) -> dict[str, float]:

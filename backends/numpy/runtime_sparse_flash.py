@@ -380,7 +380,7 @@ _SF_STEP_SCORES = 1 << 20
 """Scores of one key step of a block (4 MiB in f32)."""
 
 _SF_PACK_ROWS, _SF_ELEMENTWISE, _SF_CALL = 32, 0.3, 4096
-"""Cost rule of the block size, as ``attn_ir.patterns.coalesce``'s: a block of R
+"""Cost rule of the block size, as ``attn_ir.passes.coalesce_plans``'s: a block of R
 rows against W keys costs R * W * (1 + PACK / R + ELEMENTWISE) + CALL."""
 
 

@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 from attn_ir import patterns as P
 from attn_ir import reference
 from attn_ir.backends.numpy import emit_module, load_module
-from attn_ir.patterns.coalesce import choose_rows, plan_table
+from attn_ir.passes.coalesce_plans import choose_rows, plan_table
 from attn_ir.dialects.tile import TiledAttentionOp
 from attn_ir.interpreter import run_function
 

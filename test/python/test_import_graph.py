@@ -2,7 +2,8 @@
 every module, function-level imports included.
 
 - backends do not import passes (a backend runs IR, whatever made it);
-- the core library (``attn_ir`` but its front ends ``cli`` and ``api``)
+- the core library (``attn_ir`` but its front ends ``cli``, ``api`` and
+  ``sweep``)
   imports neither the backends nor the CLI;
 - the pattern library imports no dialect (the dialects build on it);
 - nothing but the layer assemblies names a system's module: every
@@ -19,7 +20,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 PACKAGES = {"attn_ir": ROOT / "attn_ir", "attn_ir.passes": ROOT / "passes",
             "attn_ir.backends": ROOT / "backends", "attn_ir.testing": ROOT / "testing"}
-FRONT_ENDS = ("attn_ir.cli", "attn_ir.api")
+FRONT_ENDS = ("attn_ir.cli", "attn_ir.api", "attn_ir.sweep")
 
 
 def modules() -> dict[str, Path]:
