@@ -228,6 +228,7 @@ INTERPRETER_EXTENSIONS: list[str] = [
     "attn_ir.interpreter_spatten",
     "attn_ir.interpreter_sparse_flash",
     "attn_ir.interpreter_polarized",
+    "attn_ir.interpreter_parts",
 ]
 """Modules defining the semantics of extension ops (``attn_ir.dialects``'
 ``ATTN_EXTENSIONS``): each exports ``INTERPRETER_FUNCTIONS``, a list of

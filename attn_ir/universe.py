@@ -82,6 +82,12 @@ def _tile():
     return AttnTilePass
 
 
+def _split_parts():
+    from attn_ir.passes.attn_split_parts import AttnSplitPartsPass
+
+    return AttnSplitPartsPass
+
+
 def _compact_tokens():
     from attn_ir.passes.attn_compact_tokens import AttnCompactTokensPass
 
@@ -114,6 +120,7 @@ ATTN_IR_UNIVERSE = Universe(
         "attn-pass-count": _pass_count,
         "attn-fuse": _fuse,
         "attn-tile": _tile,
+        "attn-split-parts": _split_parts,
         "attn-compact-tokens": _compact_tokens,
         "attn-polarize": _polarize,
         "convert-attn-to-accel": _convert_to_accel,

@@ -30,6 +30,7 @@ ACCEL_EXTENSIONS: list[str] = [
 TILE_EXTENSIONS: list[str] = [
     "attn_ir.dialects.tile_spatten",
     "attn_ir.dialects.tile_indexed",
+    "attn_ir.dialects.tile_parts",
 ]
 """Modules adding ops to the ``tile`` dialect (tiled forms of extension ops)."""
 
