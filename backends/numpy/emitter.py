@@ -52,6 +52,7 @@ EXTENSIONS: list[str] = [
     "attn_ir.backends.numpy.sparse_flash",
     "attn_ir.backends.numpy.spatten",
     "attn_ir.backends.numpy.polarized",
+    "attn_ir.backends.numpy.parts",
 ]
 """Modules that emit the ops of dialect extensions: each exports
 ``EMITTERS``, op class → ``fn(emitter, op, use, define) -> lines``; such a
