@@ -35,6 +35,7 @@ from xdsl.dialects.builtin import ModuleOp, TensorType
 BUILTIN_BACKENDS: dict[str, str] = {
     "hwmodel": "attn_ir.backends.hwmodel.backend:HardwareModelBackend",
     "numpy": "attn_ir.backends.numpy.backend:NumpyBackend",
+    "torch": "attn_ir.backends.torch.backend:TorchBackend",
 }
 """Backends that ship with attn_ir: name → ``module:Class``."""
 

@@ -1,0 +1,138 @@
+"""The torch backend of ``attn-run`` and ``attn_ir.compile``.
+
+``compile`` lowers the function once (``TorchProgram``: block masks, mask
+functions and constants built then) and returns a callable; FlexAttention
+is compiled by ``torch.compile`` at the first call and cached by it.
+Arrays may be NumPy arrays (moved to the device; NumPy results come back,
+bf16 as float32) or torch tensors (used on the device in the IR's element
+type; torch results come back, differentiable where the ops are).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping
+
+import numpy as np
+from xdsl.dialects.builtin import ModuleOp
+
+from attn_ir.backends.registry import (
+    Backend,
+    BackendError,
+    RunReport,
+    check_inputs,
+    register_backend,
+    result_names,
+    select_function,
+)
+
+DEFAULT_PIPELINE = ("attn-decompose,attn-fuse{passes=1},attn-tile{q=128 k=128},"
+                    "attn-split-parts")
+"""Applied to modules that still have ops above the tiled level: 128 x 128
+tiles, FlexAttention's block size."""
+
+
+def _torch():
+    try:
+        import torch
+    except ImportError:  # pragma: no cover - depends on the installation
+        raise BackendError("the torch backend needs PyTorch: pip install 'attn_ir[torch]'"
+                           ) from None
+    return torch
+
+
+@register_backend
+class TorchBackend(Backend):
+    """Runs tiled IR with PyTorch: FlexAttention over the tile tables."""
+
+    name = "torch"
+    description = "PyTorch: FlexAttention over tile tables (CUDA or CPU)"
+
+    def __init__(self, device: str = "cuda", compile: bool | None = None):
+        torch = _torch()
+        try:
+            self.device = torch.device(device)
+        except (RuntimeError, TypeError) as e:
+            raise BackendError(f"torch backend: bad device '{device}': {e}") from None
+        if self.device.type == "cuda" and not torch.cuda.is_available():
+            raise BackendError("torch backend: device 'cuda' asked for, but no CUDA GPU is "
+                               "available (use --device cpu)")
+        if self.device.type not in ("cuda", "cpu"):
+            raise BackendError(f"torch backend: device must be cuda or cpu, got '{device}'")
+        self.compile_flex = (self.device.type == "cuda") if compile is None else bool(compile)
+        """torch.compile FlexAttention (default on CUDA; on CPU its eager
+        path runs, fine at test sizes)."""
+        self._programs: dict[tuple[int, str], object] = {}
+
+    def default_pipeline(self, module: ModuleOp) -> str:
+        from attn_ir.backends.numpy.backend import needs_lowering
+
+        return DEFAULT_PIPELINE if needs_lowering(module) else ""
+
+    def program(self, module: ModuleOp, function: str | None = None):
+        from attn_ir.backends.torch.program import TorchProgram
+
+        fn = select_function(module, function)
+        key = (id(module), fn.sym_name.data)
+        if key not in self._programs:
+            self._programs[key] = TorchProgram(fn, self.device, self.compile_flex)
+        return self._programs[key]
+
+    def compile(self, module: ModuleOp, function: str | None = None):
+        torch = _torch()
+        program = self.program(module, function)
+        device = self.device
+
+        def call(*arrays):
+            if len(arrays) != len(program.arguments):
+                raise TypeError(f"@{program.name} takes {len(program.arguments)} arrays, "
+                                f"got {len(arrays)}")
+            as_numpy = not any(isinstance(a, torch.Tensor) for a in arrays)
+            tensors = [
+                (a if isinstance(a, torch.Tensor) else torch.from_numpy(np.asarray(a)))
+                .to(device=device, dtype=dtype)
+                for a, dtype in zip(arrays, program.argument_dtypes)]
+            results = program(*tensors)
+            if as_numpy:
+                results = tuple(_to_numpy(r) for r in results)
+            return results[0] if len(results) == 1 else results
+
+        call.program = program  # type: ignore[attr-defined]
+        return call
+
+    def run(self, module: ModuleOp, inputs: Mapping[str, np.ndarray],
+            function: str | None = None) -> tuple[list[np.ndarray], RunReport]:
+        torch = _torch()
+        fn = select_function(module, function)
+        arrays = check_inputs(fn, inputs)
+        t0 = time.perf_counter()
+        call = self.compile(module, fn.sym_name.data)
+        t1 = time.perf_counter()
+        from attn_ir.diagnostics import InputError
+        try:
+            result = call(*arrays)
+        except InputError as e:
+            raise BackendError(f"@{fn.sym_name.data}: {e}") from None
+        if self.device.type == "cuda":
+            torch.cuda.synchronize(self.device)
+        t2 = time.perf_counter()
+        outputs = list(result) if isinstance(result, tuple) else [result]
+        report = RunReport(self.name, fn.sym_name.data, {
+            "run_s": t2 - t1,
+            "lower_s": t1 - t0,
+            "device": str(self.device),
+            "torch": torch.__version__,
+            "compiled_flex": self.compile_flex,
+            **call.program.figures,  # type: ignore[attr-defined]
+            "outputs": ", ".join(result_names(fn)) or "none",
+        })
+        return outputs, report
+
+
+def _to_numpy(t) -> np.ndarray:
+    import torch
+
+    t = t.detach()
+    if t.dtype == torch.bfloat16:  # NumPy has no bf16
+        t = t.float()
+    return t.cpu().numpy()
