@@ -150,7 +150,7 @@ class SplitStragglerRows(RewritePattern):
         rows = AttentionPartOp(op.q, op.k, op.v, op.pattern,
                                [TileTableAttr.from_runs(split.rows_table)], bq, bk, op.scale,
                                only_rows=split.rows.tolist())
-        merged = MergePartsOp([rest.output, rows.output], [rest.lse, rows.lse],
+        merged = MergePartsOp([rows.output, rest.output], [rows.lse, rest.lse],
                               op.output.type)
         stem = op.output.name_hint or "o"
         for value, suffix in ((rest.output, "rest"), (rest.lse, "rest_lse"),
@@ -159,7 +159,9 @@ class SplitStragglerRows(RewritePattern):
         if "footprint_bytes" in op.attributes:
             for part in (rest, rows):
                 part.attributes["footprint_bytes"] = op.attributes["footprint_bytes"]
-        rewriter.replace_op(op, [rest, rows, merged], [merged.result])
+        # The rows part first: a backend may start its few rows on a side
+        # stream while the rest runs.
+        rewriter.replace_op(op, [rows, rest, merged], [merged.result])
 
 
 @dataclass(frozen=True)
