@@ -4,8 +4,8 @@ tiles do uneven work into parts with even work, merged by log-sum-exp.
 The cost rule reads the tile table.  A query tile's work is the number of
 key tiles it visits; a kernel that gives each query tile to one thread block
 (FlashAttention, FlexAttention) finishes when its slowest block does.  A
-query tile that visits more than ``ratio`` times the median number of key
-tiles is a straggler.  Its heavy rows, those whose keys span more than
+query tile that visits at least ``ratio`` times the median number of key
+tiles is a straggler.  Its heavy rows, those whose keys span at least
 ``ratio`` times the median query tile's keys, are the pattern's global
 query rows (Longformer's token 0, BigBird's first and last blocks); they
 become a part of their own (``only_rows``), a few dense rows that a
@@ -82,7 +82,7 @@ def split_rows(pattern: P.Pattern, table: TileTableAttr, nq: int, nk: int, bq: i
     if nqt < 2:
         return None
     median = float(np.median(work))
-    stragglers = np.flatnonzero(work > ratio * max(median, 1.0))
+    stragglers = np.flatnonzero(work >= ratio * max(median, 1.0))
     if len(stragglers) == 0:
         return None
     dom = P.Domain(nq, nk, 0, None)
@@ -108,7 +108,7 @@ def split_rows(pattern: P.Pattern, table: TileTableAttr, nq: int, nk: int, bq: i
                                 (len(rows), len(c)))
             counts += a.sum(axis=1)
             _or_columns(hits, owner[c0:c0 + KEY_CHUNK], a)
-        heavy = counts > ratio * max(median, 1.0) * bk
+        heavy = counts >= ratio * max(median, 1.0) * bk
         if not heavy.any() or heavy.sum() * 2 > len(rows):
             return None
         heavy_rows.append(rows[heavy])
@@ -161,7 +161,7 @@ class SplitStragglerRows(RewritePattern):
                 part.attributes["footprint_bytes"] = op.attributes["footprint_bytes"]
         # The rows part first: a backend may start its few rows on a side
         # stream while the rest runs.
-        rewriter.replace_op(op, [rows, rest, merged], [merged.result])
+        rewriter.replace(op, [rows, rest, merged], [merged.result])
 
 
 @dataclass(frozen=True)

@@ -1,12 +1,12 @@
 // attn-split-parts{ratio=R}: a tile.attention whose query tiles do uneven
 // work -> a rows part (the heavy query rows, only_rows), the rest
 // (except_rows) and tile.merge_parts (log-sum-exp).  The cost rule: a query
-// tile visiting more than R x the median number of key tiles is a straggler;
-// its rows attending more than R x (median tiles x block_k) keys are split.
+// tile visiting at least R x the median number of key tiles is a straggler;
+// its rows attending at least R x (median tiles x block_k) keys are split.
 //
 // RUN: attn-opt %s --split-input-file -p 'attn-decompose,attn-fuse{passes=1},attn-tile{q=8 k=8},attn-split-parts{ratio=3}' | filecheck %s --check-prefix=R3
-// The default ratio (4) leaves the same op alone: 16 tiles is not more than 4 x 4.
-// RUN: attn-opt %s --split-input-file -p 'attn-decompose,attn-fuse{passes=1},attn-tile{q=8 k=8},attn-split-parts' | filecheck %s --check-prefix=R4
+// A ratio of 5 leaves the same op alone: 16 tiles are fewer than 5 x 4.
+// RUN: attn-opt %s --split-input-file -p 'attn-decompose,attn-fuse{passes=1},attn-tile{q=8 k=8},attn-split-parts{ratio=5}' | filecheck %s --check-prefix=R5
 // The output verifies and a second run changes nothing (parts are not split again):
 // RUN: attn-opt %s --split-input-file -p 'attn-decompose,attn-fuse{passes=1},attn-tile{q=8 k=8},attn-split-parts{ratio=3}' > %t1 && attn-opt %t1 --split-input-file -p 'attn-split-parts{ratio=3}' > %t2 && diff %t1 %t2
 // A ratio of 1 or less is an option error:
@@ -35,9 +35,9 @@
 // R3-SAME:   except_rows = array<i64: 0>
 // R3-NEXT: %o = tile.merge_parts %o_rows, %o_rest lse %o_rows_lse, %o_rest_lse : (tensor<1x2x128x8xf32>, tensor<1x2x128x8xf32>), (tensor<1x2x128xf32>, tensor<1x2x128xf32>) -> tensor<1x2x128x8xf32>
 // R3-NEXT: func.return %o
-// R4-LABEL: func.func @longformer
-// R4-NOT:  tile.attention_part
-// R4:      tile.attention %q
+// R5-LABEL: func.func @longformer
+// R5-NOT:  tile.attention_part
+// R5:      tile.attention %q
 func.func @longformer(%q: tensor<1x2x128x8xf32>, %k: tensor<1x2x128x8xf32>, %v: tensor<1x2x128x8xf32>) -> tensor<1x2x128x8xf32> {
   %o = attn.attention %q, %k, %v pattern #attn.union<[#attn.window<left = 2, right = 2>, #attn.global<[0]>]> : (tensor<1x2x128x8xf32>, tensor<1x2x128x8xf32>, tensor<1x2x128x8xf32>) -> tensor<1x2x128x8xf32>
   func.return %o : tensor<1x2x128x8xf32>
