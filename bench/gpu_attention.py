@@ -127,7 +127,8 @@ def errors(q, k, v, got, rows, allowed_rows):
     return e_ours, e_plain
 
 
-def static_case(name: str, pattern: P.Pattern, n: int, repeat: int, sample: int) -> dict:
+def static_case(name: str, pattern: P.Pattern, n: int, repeat: int, sample: int,
+                tile64: bool = False) -> dict:
     import torch
     from torch.nn.attention.flex_attention import create_block_mask
 
@@ -143,6 +144,7 @@ def static_case(name: str, pattern: P.Pattern, n: int, repeat: int, sample: int)
     unsplit = attn_ir.compile(module, backend="torch", device="cuda",
                               pipeline="attn-decompose,attn-fuse{passes=1},"
                                        "attn-tile{q=128 k=128}")
+    no_graph = attn_ir.compile(module, backend="torch", device="cuda", cuda_graph=False)
     gen = torch.Generator(device="cuda").manual_seed(0)
     q, k, v = (torch.randn(shape, device="cuda", dtype=torch.bfloat16, generator=gen)
                for _ in range(3))
@@ -165,6 +167,7 @@ def static_case(name: str, pattern: P.Pattern, n: int, repeat: int, sample: int)
         "pattern": name, "n": n, "dtype": "bf16", "pass": "fwd", "split": split,
         "ours_ms": timed(lambda: ours(q, k, v), repeat),
         "ours_unsplit_ms": timed(lambda: unsplit(q, k, v), repeat),
+        "ours_no_cuda_graph_ms": timed(lambda: no_graph(q, k, v), repeat),
         "flex_ms": timed(lambda: flex(q, k, v, block_mask=stock_mask), repeat),
         "sdpa_dense_ms": timed(lambda: torch.nn.functional.scaled_dot_product_attention(
             q, k, v), repeat),
@@ -172,6 +175,13 @@ def static_case(name: str, pattern: P.Pattern, n: int, repeat: int, sample: int)
         "create_block_mask_ms": steady,
         "create_block_mask_first_ms": first,
     }
+    if tile64:
+        t64 = attn_ir.compile(module, backend="torch", device="cuda",
+                              pipeline="attn-decompose,attn-fuse{passes=1},"
+                                       "attn-tile{q=64 k=64},attn-split-parts")
+        result["ours_tile64_ms"] = timed(lambda: t64(q, k, v), repeat)
+        result["tile64_split"] = "tile.attention_part" in print_module(t64.module)
+        out64 = t64(q, k, v)
     special = [0] + [int(x) for p in pattern.walk() if isinstance(p, P.Global)
                      for x in p.indices[:4]]
     rows = sample_rows(n, sample, special)
@@ -181,6 +191,11 @@ def static_case(name: str, pattern: P.Pattern, n: int, repeat: int, sample: int)
         q, k, v, out, rows,
         lambda r0, r1: np.broadcast_to(pattern.attends(rows[r0:r1, None], cols[None, :], dom),
                                        (r1 - r0, n)))
+    if tile64:
+        result["err_tile64"], _ = errors(
+            q, k, v, out64, rows,
+            lambda r0, r1: np.broadcast_to(pattern.attends(rows[r0:r1, None], cols[None, :],
+                                                           dom), (r1 - r0, n)))
     return result
 
 
@@ -234,8 +249,8 @@ def sparse_flash_case(kind: str, n: int, backward: bool, repeat: int, sample: in
                for a in (q_order, k_order, q_sorted, k_sorted)]
 
         def allowed(rows):
-            return lambda r0, r1: ((np.arange(n)[None, :] <= rows[r0:r1, None])
-                                   & (kb[0, :, None, :] == qb[0, :, rows[r0:r1], None]))
+            return lambda r0, r1: ((np.arange(n)[None, None, :] <= rows[None, r0:r1, None])
+                                   & (kb[0][:, None, :] == qb[0][:, rows[r0:r1]][:, :, None]))
     else:
         q_keep = SF.keep_random(1, HEADS, n, n // 2, 0)
         k_keep = SF.keep_random(1, HEADS, n, n // 2, 1)
@@ -312,7 +327,8 @@ def main(argv=None) -> int:
         if name in selected:
             label, pattern, n = make()
             try:
-                emit(static_case(label, pattern, n, args.repeat, args.sample_rows))
+                emit(static_case(label, pattern, n, args.repeat, args.sample_rows,
+                                 tile64=label == "bigbird"))
             except Exception as e:  # noqa: BLE001 - report the case, keep going
                 emit({"pattern": label, "n": n, "error": f"{type(e).__name__}: {e}"})
     for kind in ("sf-hash", "sf-qkdrop"):

@@ -14,9 +14,9 @@ does.  The rest (``except_rows``) keeps every other pair: the band, the
 global key columns and the random blocks, which add the same number of
 key tiles to every query tile (one column of tiles per global key block,
 ``count`` tiles per BigBird row), so that part's work is even and the rule
-leaves them in it.  Without a straggler, or when the heavy rows fill more
-than half of the straggler tiles (nothing to separate), the op is left as
-it is.  Ops with per-head tables or a mask operand are left as they are
+leaves them in it.  A straggler tile whose rows are all heavy (BigBird's
+global blocks in tiles of their size) moves to the rows part whole.
+Without a straggler the op is left as it is.  Ops with per-head tables or a mask operand are left as they are
 (the heavy rows would differ by head or depend on data).
 
 The parts' tables come from the op's table: the rows part keeps the
@@ -109,7 +109,7 @@ def split_rows(pattern: P.Pattern, table: TileTableAttr, nq: int, nk: int, bq: i
             counts += a.sum(axis=1)
             _or_columns(hits, owner[c0:c0 + KEY_CHUNK], a)
         heavy = counts >= ratio * max(median, 1.0) * bk
-        if not heavy.any() or heavy.sum() * 2 > len(rows):
+        if not heavy.any():
             return None
         heavy_rows.append(rows[heavy])
         every_row_heavy = bool(heavy.all()) and len(rows) == bq

@@ -48,7 +48,8 @@ class TorchBackend(Backend):
     name = "torch"
     description = "PyTorch: FlexAttention over tile tables (CUDA or CPU)"
 
-    def __init__(self, device: str = "cuda", compile: bool | None = None):
+    def __init__(self, device: str = "cuda", compile: bool | None = None,
+                 cuda_graph: bool | None = None):
         torch = _torch()
         try:
             self.device = torch.device(device)
@@ -62,6 +63,10 @@ class TorchBackend(Backend):
         self.compile_flex = (self.device.type == "cuda") if compile is None else bool(compile)
         """torch.compile FlexAttention (default on CUDA; on CPU its eager
         path runs, fine at test sizes)."""
+        self.cuda_graph = (self.device.type == "cuda") if cuda_graph is None else bool(cuda_graph)
+        """Replay calls without autograd as CUDA graphs (one per input
+        shape): the program's Python and launch overhead goes, which is
+        most of a call at 4K tokens."""
         self._programs: dict[tuple[int, str], object] = {}
 
     def default_pipeline(self, module: ModuleOp) -> str:
@@ -82,6 +87,7 @@ class TorchBackend(Backend):
         torch = _torch()
         program = self.program(module, function)
         device = self.device
+        graphs = GraphedProgram(program, device) if self.cuda_graph else None
 
         def call(*arrays):
             if len(arrays) != len(program.arguments):
@@ -92,7 +98,7 @@ class TorchBackend(Backend):
                 (a if isinstance(a, torch.Tensor) else torch.from_numpy(np.asarray(a)))
                 .to(device=device, dtype=dtype)
                 for a, dtype in zip(arrays, program.argument_dtypes)]
-            results = program(*tensors)
+            results = graphs(tensors) if graphs is not None else program(*tensors)
             if as_numpy:
                 results = tuple(_to_numpy(r) for r in results)
             return results[0] if len(results) == 1 else results
@@ -127,6 +133,55 @@ class TorchBackend(Backend):
             "outputs": ", ".join(result_names(fn)) or "none",
         })
         return outputs, report
+
+
+class GraphedProgram:
+    """Calls of a program captured as CUDA graphs, one per input signature,
+    replayed on static input buffers; outputs are copied out (a later call
+    does not overwrite them).  Calls that need autograd run the program
+    directly, and so does everything after a capture fails (some ops cannot
+    be captured: the program stays correct, only slower)."""
+
+    def __init__(self, program, device):
+        self.program = program
+        self.device = device
+        self.graphs: dict[tuple, tuple] = {}
+        self.failed = False
+
+    def __call__(self, tensors):
+        import torch
+
+        program = self.program
+        if self.failed or (torch.is_grad_enabled() and any(t.requires_grad for t in tensors)):
+            return program(*tensors)
+        key = tuple((tuple(t.shape), t.dtype) for t in tensors)
+        if key not in self.graphs:
+            try:
+                self.graphs[key] = self._capture(tensors)
+            except Exception:  # noqa: BLE001 - capture is an optimisation
+                self.failed = True
+                torch.cuda.synchronize(self.device)
+                return program(*tensors)
+        graph, inputs, outputs = self.graphs[key]
+        for buffer, t in zip(inputs, tensors):
+            buffer.copy_(t)
+        graph.replay()
+        return tuple(o.clone() for o in outputs)
+
+    def _capture(self, tensors):
+        import torch
+
+        inputs = [t.detach().clone() for t in tensors]
+        side = torch.cuda.Stream(self.device)
+        side.wait_stream(torch.cuda.current_stream(self.device))
+        with torch.cuda.stream(side), torch.no_grad():
+            for _ in range(2):  # compile and allocate before the capture
+                self.program(*inputs)
+        torch.cuda.current_stream(self.device).wait_stream(side)
+        graph = torch.cuda.CUDAGraph()
+        with torch.no_grad(), torch.cuda.graph(graph):
+            outputs = self.program(*inputs)
+        return graph, inputs, outputs
 
 
 def _to_numpy(t) -> np.ndarray:

@@ -69,7 +69,7 @@ def from_tables(tables: Sequence[TileTableAttr], batch: int, heads: int, nq: int
 
 
 def from_classes(partial: torch.Tensor, full: torch.Tensor, bq: int, bk: int, nq: int,
-                 nk: int, mask_mod) -> object:
+                 nk: int, mask_mod, backward: bool = True) -> object:
     """A BlockMask from [B, H, query tiles, key tiles] bool maps on the device."""
     from torch.nn.attention.flex_attention import BlockMask
 
@@ -81,4 +81,5 @@ def from_classes(partial: torch.Tensor, full: torch.Tensor, bq: int, bk: int, nq
     kv_num, kv_idx = ordered(partial)
     full_num, full_idx = ordered(full)
     return BlockMask.from_kv_blocks(kv_num, kv_idx, full_num, full_idx, BLOCK_SIZE=(bq, bk),
-                                    mask_mod=mask_mod, seq_lengths=(nq, nk))
+                                    mask_mod=mask_mod, seq_lengths=(nq, nk),
+                                    compute_q_blocks=backward)

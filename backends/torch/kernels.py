@@ -40,11 +40,22 @@ def compiled_flex():
     from torch.nn.attention.flex_attention import flex_attention
 
     config = torch._dynamo.config
-    config.cache_size_limit = max(config.cache_size_limit, DYNAMO_CACHE_LIMIT)
-    if hasattr(config, "accumulated_cache_size_limit"):
-        config.accumulated_cache_size_limit = max(config.accumulated_cache_size_limit,
-                                                  4 * DYNAMO_CACHE_LIMIT)
+    for name in ("recompile_limit", "cache_size_limit"):
+        if hasattr(config, name):
+            setattr(config, name, max(getattr(config, name), DYNAMO_CACHE_LIMIT))
+    for name in ("accumulated_recompile_limit", "accumulated_cache_size_limit"):
+        if hasattr(config, name):
+            setattr(config, name, max(getattr(config, name), 4 * DYNAMO_CACHE_LIMIT))
     return torch.compile(flex_attention, dynamic=False)
+
+
+def kernel_options(block_mask) -> dict | None:
+    """FlexAttention's kernel tiles no larger than the block mask's blocks
+    (its default is 128 x 64 or 128 x 128, too large for 64-blocks)."""
+    bq, bk = block_mask.BLOCK_SIZE
+    if bq >= 128 and bk >= 128:
+        return None
+    return {"BLOCK_M": min(bq, 128), "BLOCK_N": min(bk, 128)}
 
 
 def flex(q, k, v, block_mask, scale: float, compile: bool):
@@ -62,11 +73,13 @@ def flex(q, k, v, block_mask, scale: float, compile: bool):
 
 
 def _flex_call(fn, fa, q, k, v, block_mask, scale):
+    options = kernel_options(block_mask) if q.is_cuda else None
     if hasattr(fa, "AuxRequest"):
         out, aux = fn(q, k, v, block_mask=block_mask, scale=scale,
-                      return_aux=fa.AuxRequest(lse=True))
+                      return_aux=fa.AuxRequest(lse=True), kernel_options=options)
         return out, aux.lse
-    return fn(q, k, v, block_mask=block_mask, scale=scale, return_lse=True)
+    return fn(q, k, v, block_mask=block_mask, scale=scale, return_lse=True,
+              kernel_options=options)
 
 
 @dataclass

@@ -240,8 +240,9 @@ def _lower_merge(program: TorchProgram, op: MergePartsOp) -> Step:
         for r in rows:
             if r.stream is not None:
                 current.wait_stream(r.stream)
-                for t in (r.output, r.lse, r.rows):
-                    t.record_stream(current)
+                if not torch.cuda.is_current_stream_capturing():
+                    for t in (r.output, r.lse, r.rows):
+                        t.record_stream(current)
             base = kernels.merge_into(base, base_lse, r, in_place and not grad and len(full) == 1)
         return (base.to(out_dtype),)
 

@@ -180,7 +180,9 @@ def _lower_indexed(program, op: TiledIndexedAttentionOp):
             k_bkt.copy_(bucket_ids[1])
             qb, kb = q_bkt, k_bkt
         partial, full = tile_maps(q_pos, k_pos, qb, kb, bq, bk, mq, mk)
-        bm = block_masks.from_classes(partial, full, bq, bk, mq, mk, mask_mod)
+        # The transposed (query-block) tables only serve the backward pass.
+        backward = torch.is_grad_enabled() and any(x.requires_grad for x in (q, k, v))
+        bm = block_masks.from_classes(partial, full, bq, bk, mq, mk, mask_mod, backward)
         out, _ = kernels.flex(q, k, v, bm, scale, program.compile)
         return (out,)
 
