@@ -173,6 +173,22 @@ def test_default_pipeline_splits_the_global_row_and_takes_torch_tensors():
     np.testing.assert_allclose(got.numpy(), want, atol=2e-6)
 
 
+def test_block_patterns_get_tiles_of_their_block():
+    from attn_ir.backends.torch.backend import TorchBackend
+    from attn_ir.presets import bigbird_pattern, longformer_pattern
+
+    backend = TorchBackend(device="cpu")
+    bigbird = attention((1, 2, 1024, 8), (1, 2, 1024, 8), pattern=bigbird_pattern(0, 1024))
+    assert "attn-tile{q=64 k=64}" in backend.default_pipeline(bigbird)
+    lf = attention((1, 2, 1024, 8), (1, 2, 1024, 8), pattern=longformer_pattern(0, 1024))
+    assert "attn-tile{q=128 k=128}" in backend.default_pipeline(lf)
+    f = attn_ir.compile(bigbird, backend="torch", device="cpu")
+    q, k, v = qkv((1, 2, 1024, 8), seed=3)
+    want = reference.attention(q, k, v, bigbird_pattern(0, 1024), None, 8 ** -0.5,
+                               dtype=np.float64)
+    np.testing.assert_allclose(f(q, k, v), want, atol=2e-6)
+
+
 def test_mask_operand():
     rng = np.random.default_rng(5)
     module = attention((1, 2, N, 8), (1, 2, N, 8),
