@@ -87,9 +87,15 @@ class TorchProgram:
                 raise BackendError(f"the torch backend cannot run op '{op.name}'; lower it "
                                    "to the tiled level first (attn-tile)")
             self.steps.append((lower(self, op), list(op.operands), list(op.results)))
+        from attn_ir.dialects.tile_indexed import TiledIndexedAttentionOp
+
+        flex_ops = (tile.TiledAttentionOp, AttentionPartOp, TiledIndexedAttentionOp)
         self.figures = {
-            "flex_attention_ops": sum(isinstance(op, (tile.TiledAttentionOp, AttentionPartOp))
-                                      for op in fn.body.block.ops),
+            "flex_attention_ops": sum(isinstance(op, flex_ops) and not (
+                isinstance(op, AttentionPartOp) and op.only_rows is not None)
+                for op in fn.body.block.ops),
+            "rows_parts": sum(isinstance(op, AttentionPartOp) and op.only_rows is not None
+                              for op in fn.body.block.ops),
         }
 
     def single_use(self, value: SSAValue) -> bool:
