@@ -38,6 +38,12 @@ def _hwmodel() -> type[Backend]:
     return HardwareModelBackend
 
 
+def _torch() -> type[Backend]:
+    from attn_ir.backends.torch.backend import TorchBackend
+
+    return TorchBackend
+
+
 def _numpy() -> type[Backend]:
     from attn_ir.backends.numpy.backend import NumpyBackend
 
@@ -47,6 +53,7 @@ def _numpy() -> type[Backend]:
 BUILTIN_BACKENDS: dict[str, Callable[[], type[Backend]]] = {
     "hwmodel": _hwmodel,
     "numpy": _numpy,
+    "torch": _torch,
 }
 """Backends that ship with attn_ir: name → function returning the class."""
 

@@ -33,6 +33,12 @@ def _coalesce():
     return AttnCoalescePass
 
 
+def _split_parts():
+    from attn_ir.passes.attn_split_parts import AttnSplitPartsPass
+
+    return AttnSplitPartsPass
+
+
 def _convert_to_accel():
     from attn_ir.passes.convert_attn_to_accel import ConvertAttnToAccelPass
 
@@ -69,6 +75,7 @@ EXTENSION = PassExtension(passes={
     "attn-fuse": _fuse,
     "attn-tile": _tile,
     "attn-coalesce": _coalesce,
+    "attn-split-parts": _split_parts,
     "convert-attn-to-accel": _convert_to_accel,
     "accel-schedule-salo": _schedule_salo,
     "accel-schedule-fusemax": _schedule_fusemax,

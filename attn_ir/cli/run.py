@@ -96,6 +96,8 @@ def _npz_bytes(arrays: dict[str, np.ndarray]) -> bytes:
 @click.option("--print-pipeline", is_flag=True, help="Print the pipeline that would run and exit.")
 @click.option("--threads", type=int, default=None,
               help="numpy backend: worker threads (default: the CPUs available).")
+@click.option("--device", default=None,
+              help="torch backend: cuda or cpu (default cuda).")
 @click.option("-O", "--backend-option", "backend_options", multiple=True, metavar="KEY=VALUE",
               help="An option of the backend's constructor (repeatable), e.g. "
                    "-O state_dtype=f64; numbers and true/false are converted.")
@@ -120,7 +122,7 @@ def _npz_bytes(arrays: dict[str, np.ndarray]) -> bytes:
               help="hwmodel: run on several targets (e.g. salo,fusemax,flat) side by side.")
 @user_errors(TOOL)
 def main(input_file, backend_name, function_name, inputs_file, seed, check, tolerance,
-         save_file, passes, print_pipeline, threads, backend_options, as_json, seq_len,
+         save_file, passes, print_pipeline, threads, device, backend_options, as_json, seq_len,
          layers, batch, dtype, list_backends, target, timing_only, report_format, trace_file,
          plot_file, compare_targets):
     """Run attn_ir IR (or a model preset) on a backend."""
@@ -141,6 +143,8 @@ def main(input_file, backend_name, function_name, inputs_file, seed, check, tole
     options = parse_backend_options(backend_options)
     if threads is not None:
         options["threads"] = threads
+    if device is not None:
+        options["device"] = device
     hardware = {"target": target, "timing_only": timing_only or None,
                 "record_trace": bool(trace_file) or None}
     wants_hardware = compare_targets is not None or any(

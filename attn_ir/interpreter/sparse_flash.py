@@ -1,6 +1,5 @@
 """Interpreter implementations of the Sparse Flash Attention ops, at the
-``attn`` and ``tile`` levels (listed in ``attn_ir.interpreter``'s
-``INTERPRETER_EXTENSIONS``).
+``attn`` and ``tile`` levels (listed in its ``EXTENSION``).
 
 The ``attn`` ops are their definitions in ``attn_ir.reference.sparse_flash``.
 ``tile.indexed_attention`` is evaluated as tiled: per query tile, the key

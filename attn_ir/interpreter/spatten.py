@@ -1,6 +1,6 @@
 """Executing SpAtten's ``attn`` and ``tile`` ops: their definitions, from
 ``attn_ir.reference.spatten`` (plain NumPy).  Registered through
-``attn_ir.interpreter.INTERPRETER_EXTENSIONS``, so the interpreter and the
+its ``EXTENSION``, so the interpreter and the
 reference oracle (``attn_ir.reference.oracle``) both use them."""
 
 from __future__ import annotations

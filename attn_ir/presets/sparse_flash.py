@@ -1,5 +1,5 @@
 """Presets of Sparse Flash Attention's causal long-context models (listed in
-``attn_ir.presets.PRESET_EXTENSIONS``).
+its ``EXTENSION``).
 
 Pagliardini et al. 2023 ("Faster Causal Attention Over Large Sequences
 Through Sparse Flash Attention", Section 4) train GPT-2-small-like

@@ -1,5 +1,5 @@
 """The hardware model of ``accel.indexed_kernel`` (Sparse Flash Attention;
-listed in ``HARDWARE_EXTENSIONS``).
+listed in its ``EXTENSION``).
 
 The kernel's tile table is data: which key tiles a lane visits depends on
 the original indices (and bucket ids) of its queries and of the keys

@@ -1,5 +1,5 @@
-"""NumPy emission of the Sparse Flash Attention ops (listed in the
-emitter's ``EXTENSIONS``).
+"""NumPy emission of the Sparse Flash Attention ops (listed in its
+``EXTENSION``).
 
 The statements call the runtime in ``runtime_sparse_flash`` (copied into
 the emitted module).  What depends only on attributes is computed here,

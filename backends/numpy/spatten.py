@@ -1,4 +1,4 @@
-"""NumPy emission of SpAtten's ops (listed in the emitter's ``EXTENSIONS``):
+"""NumPy emission of SpAtten's ops (listed in its ``EXTENSION``):
 quantisation, index lists, top-k, gather/scatter, importance and the
 progressive attention, at the ``attn`` level and tiled
 (``tile.progressive_attention``, whose index lists select the rows to read).

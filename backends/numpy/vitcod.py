@@ -1,7 +1,7 @@
 """NumPy emission of polarised attention and the Q/K auto-encoder (ViTCoD;
-listed in the emitter's ``EXTENSIONS``).
+listed in its ``EXTENSION``).
 
-The statements call the runtime in ``runtime_polarized`` (copied into the
+The statements call the runtime in ``runtime_vitcod`` (copied into the
 emitted module).  The polarisation is compile-time data, computed here with
 ``attn_ir.patterns.vitcod.polarization`` and written into the module once per
 polarisation: each head's key order, the dense part's mask over the dense
