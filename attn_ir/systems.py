@@ -17,6 +17,7 @@ defines::
     attn_ir.passes.<system>            PassExtension      passes, tile and accel patterns
     attn_ir.backends.hwmodel.<system>  HardwareExtension  kernels, costs, timing
     attn_ir.backends.numpy.<system>    NumpyExtension     emitters
+    attn_ir.backends.torch.<system>    TorchExtension     lowerings to PyTorch
 
 A layer assembles itself by asking each system in ``systems()`` for its
 module (``System.extension``); a system that does not extend a layer has no
@@ -49,6 +50,7 @@ LAYERS: dict[str, str] = {
     "passes": "attn_ir.passes",
     "hwmodel": "attn_ir.backends.hwmodel",
     "numpy": "attn_ir.backends.numpy",
+    "torch": "attn_ir.backends.torch",
 }
 """Layer name → the package whose submodules extend it."""
 

@@ -10,7 +10,7 @@ a short last query or key block cuts is made partial, because FlexAttention
 pads the mask with False there.  The index tables are built with NumPy and
 moved to the device in one copy each.
 
-Run-time tables (Sparse Flash Attention, whose tiles depend on the data)
+Run-time tables (dynamic sparsity, whose tiles depend on the data)
 are built on the device from the per-tile classes (``from_classes``).
 """
 

@@ -2,10 +2,10 @@
 
 ``TorchProgram`` walks the function's block once, at compile time, and
 turns each op into a step: a Python closure over what the op's attributes
-fix (block masks built from tile tables, mask_mods, Sparse Flash Attention's
-rotations and keep lists), called at run time on the operands' tensors.
+fix (block masks built from tile tables, mask_mods, a system's compile-time
+data such as rotations and keep lists), called at run time on the operands' tensors.
 Nothing is re-derived per call but what depends on data (the run-time tile
-classes of ``tile.indexed_attention``).
+classes of indexed attention).
 
 Values live on one device (``cpu`` or ``cuda``) in the IR's element type
 (bf16 tensors as torch.bfloat16); index arrays as int64.  A rows part runs
@@ -16,6 +16,7 @@ FlexAttention kernel.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import cast
 
 import numpy as np
@@ -56,12 +57,33 @@ def torch_dtype(t) -> torch.dtype:
 Step = Callable[..., tuple]
 
 
+@dataclass(frozen=True)
+class TorchExtension:
+    """What one system adds to the torch backend
+    (``attn_ir.backends.torch.<system>``)."""
+
+    lowerings: dict[type, Callable] = field(default_factory=dict)
+    """Op class → ``lower(program, op) -> step``."""
+    flex_ops: tuple[type, ...] = ()
+    """Ops that run as one FlexAttention call (counted in the report)."""
+
+
+def extension_lowerings() -> dict[type, Callable]:
+    from attn_ir.systems import extensions
+
+    return {cls: fn for ext in extensions("torch") for cls, fn in ext.lowerings.items()}
+
+
+def extension_flex_ops() -> tuple[type, ...]:
+    from attn_ir.systems import extensions
+
+    return tuple(cls for ext in extensions("torch") for cls in ext.flex_ops)
+
+
 class TorchProgram:
     """One function, lowered: ``program(*tensors)`` returns its results."""
 
     def __init__(self, fn: func.FuncOp, device: torch.device, compile: bool):
-        from attn_ir.backends.torch.sparse_flash import LOWERINGS as SPARSE_FLASH
-
         self.device = device
         self.compile = compile
         self.name = fn.sym_name.data
@@ -71,7 +93,7 @@ class TorchProgram:
         self.side_stream = (torch.cuda.Stream(device) if device.type == "cuda" else None)
         lowerings: dict[type, Callable[[TorchProgram, Operation], Step]] = {
             tile.TiledAttentionOp: _lower_tiled, AttentionPartOp: _lower_part,
-            MergePartsOp: _lower_merge, **SPARSE_FLASH}
+            MergePartsOp: _lower_merge, **extension_lowerings()}
         self.steps: list[tuple[Step, list[SSAValue], list[SSAValue]]] = []
         self.returned: list[SSAValue] = []
         self.uses = {}
@@ -87,9 +109,7 @@ class TorchProgram:
                 raise BackendError(f"the torch backend cannot run op '{op.name}'; lower it "
                                    "to the tiled level first (attn-tile)")
             self.steps.append((lower(self, op), list(op.operands), list(op.results)))
-        from attn_ir.dialects.sparse_flash.tile import TiledIndexedAttentionOp
-
-        flex_ops = (tile.TiledAttentionOp, AttentionPartOp, TiledIndexedAttentionOp)
+        flex_ops = (tile.TiledAttentionOp, AttentionPartOp, *extension_flex_ops())
         self.figures = {
             "flex_attention_ops": sum(isinstance(op, flex_ops) and not (
                 isinstance(op, AttentionPartOp) and op.only_rows is not None)

@@ -33,8 +33,9 @@ from xdsl.dialects.builtin import TensorType
 
 from attn_ir.reference import sparse_flash as SF
 from attn_ir.backends.torch import block_masks, kernels
-from attn_ir.dialects import sparse_flash as D
+from attn_ir.dialects.sparse_flash import attn as D
 from attn_ir.dialects.sparse_flash.tile import TiledIndexedAttentionOp
+from attn_ir.backends.torch.program import TorchExtension
 
 BIG = 1 << 62
 
@@ -198,3 +199,6 @@ LOWERINGS = {
     TiledIndexedAttentionOp: _lower_indexed,
 }
 """Op class → ``lower(program, op) -> step``."""
+
+
+EXTENSION = TorchExtension(lowerings=LOWERINGS, flex_ops=(TiledIndexedAttentionOp,))

@@ -11,7 +11,6 @@ import pytest
 torch = pytest.importorskip("torch")
 
 import attn_ir  # noqa: E402
-from attn_ir import patterns as P  # noqa: E402
 from attn_ir import reference  # noqa: E402
 from attn_ir import sparse_flash as SF  # noqa: E402
 from attn_ir.backends.torch import block_masks, mask_mods  # noqa: E402
