@@ -68,7 +68,11 @@ def test_salo_overflows_on_very_large_scores():
     case = cases(P.Union((P.Window(3, 3), P.Global((0,)))))
     salo = next(c for c in case if c.target == "salo")
     result = check(salo, inputs(salo, scale=30.0))
-    assert [m.engine for m in result.mismatches] == ["hwmodel:salo"]
+    # The hardware model reports the overflowed rows; the harness excuses
+    # exactly those (a target limitation), the other rows must match.
+    assert not result.mismatches
+    assert [m.split(":")[0] + ":" + m.split(":")[1] for m in result.limitations] == [
+        "hwmodel:salo"]
 
 
 @pytest.mark.parametrize("case", cases(P.Window(2, 1), dtype="f16") +
