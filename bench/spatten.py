@@ -17,6 +17,7 @@ with the reference oracle (``attn_ir.reference.spatten``): the pruning and
 requantisation decisions exactly, the values to the largest absolute error.
 
     python bench/spatten.py [--json] [--layers 12] [--iterations 32] [--seed 0]
+    python bench/spatten.py --sweep 1,1.5,2,3,4 [--layers 12]   # sharpness sweep
 """
 
 from __future__ import annotations
@@ -138,8 +139,70 @@ def run(layers: int, iterations: int, context: int, seed: int, q_scale: float) -
     }
 
 
+def sweep(layers: int, iterations: int, context: int, seed: int,
+          scales: list[float]) -> dict:
+    """Refetched rows and DRAM reduction against how peaked attention is.
+    The LSB refetch depends on the data (a row refetches when its largest
+    probability is below the threshold), so the queries are multiplied by a
+    sharpness factor (a softmax temperature of 1 / scale); nothing else
+    changes.  Compiled once; each point is one functional hardware-model run."""
+    module = build_spatten_module("gpt2-spatten", GPT2_SCHEDULE, layers=layers, heads=12,
+                                  head_dim=64, context=context, iterations=iterations)
+    dense = build_spatten_module("gpt2-dense-12bit", DENSE_12BIT, layers=layers, heads=12,
+                                 head_dim=64, context=context, iterations=iterations)
+    fn = select_function(module)
+    pruned_accel = lowered(module, "gpt2-spatten")
+    dense_bytes = hwmodel.time_module(lowered(dense, "gpt2-dense-12bit")).as_dict()["dram_bytes"]
+    paper_rate = PAPER["requant_rows"] / PAPER["rows"]
+    points = []
+    for scale in scales:
+        inputs = random_inputs(fn, seed)
+        for name in inputs:
+            if name.startswith("q"):
+                inputs[name] = (inputs[name] * np.float32(scale)).astype(np.float32)
+        _, report = hwmodel.run(pruned_accel, [inputs[n] for n in argument_names(fn)],
+                                fn.sym_name.data)
+        d = report.as_dict()
+        c = d["counters"]
+        points.append({"q_scale": scale, "rows": c["lanes"], "requant_rows": c["requant_rows"],
+                       "refetch_rate": c["requant_rows"] / c["lanes"],
+                       "dram_reduction": dense_bytes / d["dram_bytes"]})
+    # Where the paper's rate (323 of 4608 rows) falls between two points.
+    crossing = None
+    for a, b in zip(points, points[1:]):
+        if (a["refetch_rate"] - paper_rate) * (b["refetch_rate"] - paper_rate) <= 0:
+            crossing = [a["q_scale"], b["q_scale"]]
+            break
+    return {"workload": {"layers": layers, "heads": 12, "iterations": iterations,
+                         "context": context, "seed": seed},
+            "paper_refetch_rate": paper_rate, "paper_dram_reduction": PAPER["dram_reduction"],
+            "points": points, "paper_rate_between_q_scales": crossing}
+
+
+def print_sweep(r: dict) -> None:
+    w = r["workload"]
+    print(f"SpAtten sharpness sweep: {w['iterations']} steps x {w['layers']} layers x 12 heads, "
+          f"{w['context']} tokens, seed {w['seed']}; queries multiplied by q_scale")
+    print(f"{'q_scale':>8s} {'refetched rows':>16s} {'rate':>7s} {'DRAM reduction':>15s}")
+    rate = r["paper_refetch_rate"]
+    marked = False
+    for p in r["points"]:
+        if not marked and p["refetch_rate"] <= rate:
+            lo, hi = r["paper_dram_reduction"]
+            print(f"{'paper':>8s} {'323 of 4608':>16s} {rate:7.2%} {f'{lo}x-{hi}x':>15s}"
+                  "   <- the paper's rate falls here")
+            marked = True
+        print(f"{p['q_scale']:8g} {p['requant_rows']:>7d} of {p['rows']:<6d} "
+              f"{p['refetch_rate']:7.2%} {p['dram_reduction']:14.2f}x")
+    if not marked:
+        print(f"  the paper's rate ({rate:.2%}) lies beyond the sharpest point")
+
+
 @click.command()
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+@click.option("--sweep", "sweep_scales", default=None,
+              help="Comma-separated q scales: print refetched rows and DRAM reduction per "
+                   "sharpness point instead of the full comparison (e.g. 1,2,3,4).")
 @click.option("--layers", type=int, default=12, show_default=True)
 @click.option("--iterations", type=int, default=GPT2_SCHEDULE.iterations, show_default=True,
               help="Decoding steps.")
@@ -148,7 +211,16 @@ def run(layers: int, iterations: int, context: int, seed: int, q_scale: float) -
 @click.option("--seed", type=int, default=0, show_default=True)
 @click.option("--q-scale", type=float, default=1.0, show_default=True,
               help="Multiply the random queries (sharper softmax rows for > 1).")
-def main(as_json, layers, iterations, context, seed, q_scale) -> None:
+def main(as_json, sweep_scales, layers, iterations, context, seed, q_scale) -> None:
+    if sweep_scales:
+        scales = sorted(float(x) for x in sweep_scales.split(",") if x.strip())
+        r = sweep(layers, iterations, context, seed, scales)
+        if as_json:
+            json.dump(r, sys.stdout, indent=1)
+            print()
+        else:
+            print_sweep(r)
+        return
     r = run(layers, iterations, context, seed, q_scale)
     if as_json:
         json.dump(r, sys.stdout, indent=1)

@@ -32,7 +32,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from xdsl.context import Context
-from xdsl.dialects.builtin import IntegerAttr, ModuleOp, TensorType
+from xdsl.dialects.builtin import (
+    Float16Type,
+    Float32Type,
+    Float64Type,
+    IntegerAttr,
+    ModuleOp,
+    TensorType,
+)
 from xdsl.passes import ModulePass
 from xdsl.pattern_rewriter import (
     PatternRewriter,
@@ -51,10 +58,9 @@ from attn_ir.passes.accel_kernel_builder import (
     dram_types,
     rebuilt_kernel,
 )
-from xdsl.dialects.builtin import Float16Type, Float32Type, Float64Type
-
 
 def _state_type(target: T.Target):
+    """The element type of the running state (the target's ``state_bits``)."""
     return {16: Float16Type(), 64: Float64Type()}.get(target.state_bits, Float32Type())
 
 

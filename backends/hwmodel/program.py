@@ -239,6 +239,12 @@ def _instr(op: A.InstructionOp, kernel: A.KernelOp, target: T.Target, phase: str
         # moves 1/P1 of the tile over the DRAM channel.
         instr.block_shared = block
         shape = (math.ceil(shape[0] / block),)
+    elif (kv_resident and isinstance(op, A.DmaLoadOp) and op.tile.data in ("k", "v")
+          and isinstance(kernel.iteration, A.BlocksAttr)):
+        # Only a head's first query tile reads K and V from DRAM: timed as
+        # its share per lane, like a query block of the whole head.
+        tiles = -(-kernel.dims[2] // kernel.iteration.q.data)
+        shape = (math.ceil(shape[0] / tiles),)
     instr.latency = target.cycles(op.latency_kind, shape)
     instr.occupancy = target.occupancy(op.latency_kind, shape)
     instr.spatial = _spatial_share(target, op.latency_kind, instr.unit, shape)

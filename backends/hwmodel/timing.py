@@ -50,8 +50,9 @@ class _Scoreboard:
         self.timeline = Timeline()
         self.steps_run = 0
         self.horizon = 4 * sum(i.latency for i in program.all) + 1
-        self.backfill = getattr(program.kernel, "overlap_lanes", None) is not None and \
-            program.kernel.flag("overlap_lanes")
+        kernel = getattr(program, "kernel", None)
+        self.backfill = getattr(kernel, "overlap_lanes", None) is not None and \
+            kernel.flag("overlap_lanes")
         self.gap: dict[str, tuple[int, int]] = {}
         """Per unit, the idle interval before its latest instruction, which a
         later-issued instruction may take (``overlap_lanes`` kernels only)."""

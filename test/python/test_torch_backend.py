@@ -12,7 +12,7 @@ torch = pytest.importorskip("torch")
 
 import attn_ir  # noqa: E402
 from attn_ir import reference  # noqa: E402
-from attn_ir import sparse_flash as SF  # noqa: E402
+from attn_ir.reference import sparse_flash as SF  # noqa: E402
 from attn_ir.backends.torch import block_masks, mask_mods  # noqa: E402
 from attn_ir.builder import attention  # noqa: E402
 from attn_ir.builder.sparse_flash import hash_attention, qk_drop_attention  # noqa: E402
