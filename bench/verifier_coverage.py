@@ -46,9 +46,15 @@ TRACER = textwrap.dedent('''
         original_init = exceptions.VerifyException.__init__
 
         def init(self, *args, **kwargs):
-            frame = sys._getframe(1)
-            if frame.f_code.co_filename.startswith(dialects) and args:
-                raised.append((frame.f_code.co_filename, frame.f_lineno, str(args[0])))
+            # Every frame in the dialects: a helper that builds the exception
+            # is called from the raise that counts.
+            frames, frame = [], sys._getframe(1)
+            while frame is not None:
+                if frame.f_code.co_filename.startswith(dialects):
+                    frames.append((frame.f_code.co_filename, frame.f_lineno))
+                frame = frame.f_back
+            if frames and args:
+                raised.append((frames, str(args[0])))
             original_init(self, *args, **kwargs)
 
         exceptions.VerifyException.__init__ = init
@@ -59,10 +65,10 @@ TRACER = textwrap.dedent('''
             expected = [m.group(3) for m in diagnostics._EXPECTED.finditer(source)
                         if m.group(1) == "error"]
             with open(log_path, "a") as log:
-                for path, line, message in raised:
+                for frames, message in raised:
                     hits = [e for e in expected
                             if e in message and any(e in d.message for d in diags)]
-                    log.write(json.dumps({"file": path, "line": line, "message": message,
+                    log.write(json.dumps({"frames": frames, "message": message,
                                           "test": file, "expected": hits,
                                           "passed": not problems}) + "\\n")
             raised.clear()
@@ -89,26 +95,43 @@ class Site:
         return f"{self.file}:{self.first}"
 
 
+def _factories(trees: list[ast.Module]) -> set[str]:
+    """VerifyException and the helpers that build one (``-> VerifyException``)."""
+    names = {"VerifyException"}
+    for tree in trees:
+        for node in ast.walk(tree):
+            if (isinstance(node, ast.FunctionDef) and isinstance(node.returns, ast.Name)
+                    and node.returns.id == "VerifyException"):
+                names.add(node.name)
+    return names
+
+
+def _called(call: ast.Call) -> str | None:
+    f = call.func
+    return f.id if isinstance(f, ast.Name) else f.attr if isinstance(f, ast.Attribute) else None
+
+
 def find_sites() -> list[Site]:
-    """Every ``raise VerifyException(...)`` under attn_ir/dialects."""
-    sites = []
-    for path in sorted(DIALECTS.rglob("*.py")):
-        text = path.read_text()
-        tree = ast.parse(text)
-        for func in ast.walk(tree):
+    """Every ``raise VerifyException(...)`` (or ``raise helper(...)`` of a
+    helper returning one) under attn_ir/dialects."""
+    paths = sorted(DIALECTS.rglob("*.py"))
+    texts = {p: p.read_text() for p in paths}
+    trees = {p: ast.parse(t) for p, t in texts.items()}
+    factories = _factories(list(trees.values()))
+    unique: dict[tuple[str, int], Site] = {}
+    for path in paths:
+        for func in ast.walk(trees[path]):
             if not isinstance(func, ast.FunctionDef | ast.AsyncFunctionDef):
                 continue
+            # Outer functions are walked before nested ones: the innermost
+            # function's record overwrites.
             for node in ast.walk(func):
                 if (isinstance(node, ast.Raise) and isinstance(node.exc, ast.Call)
-                        and getattr(node.exc.func, "id", None) == "VerifyException"):
-                    sites.append(Site(str(path.relative_to(ROOT)), node.lineno,
-                                      node.end_lineno or node.lineno, func.name,
-                                      ast.get_source_segment(text, node.exc) or ""))
-    # A raise inside a nested function is found twice (outer and inner walk):
-    # keep the innermost function's record.
-    unique: dict[tuple[str, int], Site] = {}
-    for s in sites:
-        unique[(s.file, s.first)] = s
+                        and _called(node.exc) in factories):
+                    site = Site(str(path.relative_to(ROOT)), node.lineno,
+                                node.end_lineno or node.lineno, func.name,
+                                ast.get_source_segment(texts[path], node.exc) or "")
+                    unique[(site.file, site.first)] = site
     return sorted(unique.values(), key=lambda s: (s.file, s.first))
 
 
@@ -144,9 +167,10 @@ def coverage(jobs: int = 2) -> list[Site]:
     for record in trace(lit_files(), jobs):
         if not (record["passed"] and record["expected"]):
             continue
-        for s in by_file.get(record["file"], []):
-            if s.first <= record["line"] <= s.last:
-                s.tests.add(os.path.relpath(record["test"], ROOT))
+        for path, line in record["frames"]:
+            for s in by_file.get(path, []):
+                if s.first <= line <= s.last:
+                    s.tests.add(os.path.relpath(record["test"], ROOT))
     return sites
 
 
