@@ -239,3 +239,23 @@ func.func @f(%q: tensor<1x2x8x8xf32>, %qp: tensor<1x2x8xi32>) -> tensor<1x2x8x8x
   }
   func.return %o : tensor<1x2x8x8xf32>
 }
+
+// -----
+
+// Indices come from a [B, H, M] array into one index per row or key.
+func.func @load_index_shape(%d: memref<1x2x10xi32>) {
+  %b = memref.alloc() : memref<4x1xi32>
+  // expected-error @+1 {{'accel.dma_load_index' source must be an index array [B, H, M] and dest a buffer of one index per row or key}}
+  accel.dma_load_index %d, %b {tile = "q", unit = "DMA"} : memref<1x2x10xi32>, memref<4x1xi32>
+  func.return
+}
+
+// -----
+
+// The scan streams the keys' indices from DRAM past the query tile's.
+func.func @tile_scan_shape(%d: memref<1x2x12xi32>) {
+  %b = memref.alloc() : memref<4xi32>
+  // expected-error @+1 {{'accel.tile_scan' key operands must be index arrays [B, H, M] in DRAM and query operands one index per row}}
+  accel.tile_scan %b, %d {unit = "DMA"} : memref<4xi32>, memref<1x2x12xi32>
+  func.return
+}

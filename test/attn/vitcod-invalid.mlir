@@ -322,3 +322,12 @@ func.func @encode_int(%q: tensor<1x3x4x8xi32>) -> tensor<1x2x4x8xi32> {
   %c = attn.qk_encode %q with #attn.autoencoder<heads = 3, hidden = 2> : tensor<1x3x4x8xi32> -> tensor<1x2x4x8xi32>
   func.return %c : tensor<1x2x4x8xi32>
 }
+
+// -----
+
+// The polarisation is checked against the keys it permutes.
+func.func @permute_heads(%k: tensor<1x1x16x8xf32>) -> tensor<1x1x16x8xf32> {
+  // expected-error @+1 {{'attn.permute_keys' #attn.synthetic_mask: heads = 2, the attention has 1 heads}}
+  %kp = attn.permute_keys %k by #attn.polar_part<source = #attn.synthetic_mask<heads = 2>, threshold = 5, part = "all"> {queries = 16 : i64} : tensor<1x1x16x8xf32> -> tensor<1x1x16x8xf32>
+  func.return %kp : tensor<1x1x16x8xf32>
+}
