@@ -91,17 +91,19 @@ def apply(m: Mutation) -> dict:
                          f"in {m.file}, expected once")
     path.write_text(text.replace(m.old, m.new))
     caught: dict[str, list[str]] = {}
+    errors: list[str] = []
     try:
         for args in m.tests:
             status, failed = run_tests(args)
             if status not in (0, 1):
-                failed = failed or [f"{' '.join(args)} (pytest exit {status})"]
+                # A collection or usage error catches nothing: report it.
+                errors.append(f"{' '.join(args)}: pytest exit {status}")
             caught[" ".join(args)] = failed
     finally:
         git("checkout", "--", m.file)
     return {"name": m.name, "what": m.what, "file": m.file,
             "caught_by": {k: v for k, v in caught.items() if v},
-            "caught": sum(map(len, caught.values()))}
+            "caught": sum(map(len, caught.values())), "errors": errors}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -120,13 +122,15 @@ def main(argv: list[str] | None = None) -> int:
         r = results[-1]
         if not args.json:
             print(f"{r['name']}: {r['what']} -> caught by {r['caught']} tests", flush=True)
+            for error in r["errors"]:
+                print(f"    ERROR {error}")
             for target, failed in r["caught_by"].items():
                 shown = ", ".join(f.split("::", 1)[-1] for f in failed[:3])
                 print(f"    {target}: {len(failed)} ({shown}{', ...' if len(failed) > 3 else ''})")
     assert not git("status", "--porcelain", "--untracked-files=no").strip()
     if args.json:
         print(json.dumps(results, indent=1))
-    missed = [r["name"] for r in results if not r["caught"]]
+    missed = [r["name"] for r in results if not r["caught"] or r["errors"]]
     if missed:
         print(f"NOT CAUGHT: {', '.join(missed)}", file=sys.stderr)
     return 1 if missed else 0
