@@ -526,7 +526,8 @@ class StepOp(IRDLOperation):
 
 class InstructionOp(IRDLOperation):
     """An instruction.  ``KIND`` keys the target's latency model and unit
-    map; ``unit`` says which unit executes this one."""
+    map; ``unit`` says which unit executes this one.  Every operand is a
+    buffer: subclasses declare them ``operand_def(MemRefType)``."""
 
     KIND: ClassVar[str]
     READS: ClassVar[tuple[str, ...]] = ()
@@ -557,9 +558,8 @@ class InstructionOp(IRDLOperation):
         if unit not in T.UNITS:
             raise VerifyException(
                 f"'{self.name}' unit '{unit}' is not one of {', '.join(T.UNITS)}")
-        for o in self.operands:
-            if not isinstance(o.type, MemRefType):
-                raise VerifyException(f"'{self.name}' operands must be memrefs, got {o.type}")
+        # Operands are memrefs by their declarations (operand_def(MemRefType)):
+        # xDSL rejects any other type before this runs.
         self.verify_shapes()
 
     def verify_shapes(self) -> None:

@@ -5,6 +5,7 @@ name), the value and what was expected, and what was found."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import cast
 
 from xdsl.dialects.builtin import (
     BFloat16Type,
@@ -40,12 +41,12 @@ def element_type(value: SSAValue | Attribute) -> Attribute:
 
 def tensor_shape(owner: str | Operation, value: SSAValue | Attribute, what: str,
                  rank: int | None = None) -> tuple[int, ...]:
-    """The static shape of a tensor (of ``rank`` dims, when given)."""
-    t = type_of(value)
-    if rank is not None and (not isinstance(t, TensorType) or len(t.get_shape()) != rank):
+    """The static shape of a tensor (of ``rank`` dims, when given).  Every
+    value passed here is declared ``operand_def``/``result_def(TensorType)``,
+    so xDSL has already rejected anything but a ranked tensor."""
+    t = cast(TensorType, type_of(value))
+    if rank is not None and len(t.get_shape()) != rank:
         raise VerifyException(f"'{_name(owner)}' {what} must be a rank-{rank} tensor, got {t}")
-    if not isinstance(t, TensorType):
-        raise VerifyException(f"'{_name(owner)}' {what} must be a tensor, got {t}")
     shape = tuple(t.get_shape())
     if any(d < 0 for d in shape):
         raise VerifyException(f"'{_name(owner)}' {what} must have a static shape, got {t}")

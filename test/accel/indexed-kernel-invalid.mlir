@@ -181,3 +181,81 @@ func.func @qk_drop(%q: tensor<1x2x10x8xf32>, %k: tensor<1x2x12x8xf32>, %v: tenso
   }
   func.return %o : tensor<1x2x10x8xf32>
 }
+
+// -----
+
+// Five or seven operands.
+func.func @f(%q: tensor<1x2x8x8xf32>, %qp: tensor<1x2x8xi32>) -> tensor<1x2x8x8xf32> {
+  // expected-error @+1 {{'accel.indexed_kernel' takes q, k, v, the query and key indices and optionally their bucket ids (5 or 7 operands), got 6}}
+  %o = accel.indexed_kernel %q, %q, %q, %qp, %qp, %qp target #accel.target<"fusemax"> {block_q = 4 : i64, block_k = 4 : i64, scale = 5.000000e-01 : f64} : (tensor<1x2x8x8xf32>, tensor<1x2x8x8xf32>, tensor<1x2x8x8xf32>, tensor<1x2x8xi32>, tensor<1x2x8xi32>, tensor<1x2x8xi32>) -> tensor<1x2x8x8xf32> {
+  ^bb0(%qd: memref<1x2x8x8xf32>, %kd: memref<1x2x8x8xf32>, %vd: memref<1x2x8x8xf32>, %qpd: memref<1x2x8xi32>, %kpd: memref<1x2x8xi32>, %xd: memref<1x2x8xi32>, %od: memref<1x2x8x8xf32>):
+    %kb = memref.alloc() : memref<4x8xf32>
+    accel.step {
+      accel.dma_load %kd, %kb {tile = "k", unit = "DMA"} : memref<1x2x8x8xf32>, memref<4x8xf32>
+    }
+  }
+  func.return %o : tensor<1x2x8x8xf32>
+}
+
+// -----
+
+// The body has no argument for the result.
+func.func @f(%q: tensor<1x2x8x8xf32>, %qp: tensor<1x2x8xi32>) -> tensor<1x2x8x8xf32> {
+  // expected-error @+1 {{'accel.indexed_kernel' body needs one DRAM argument per input and one for the result (6), got 5}}
+  %o = accel.indexed_kernel %q, %q, %q, %qp, %qp target #accel.target<"fusemax"> {block_q = 4 : i64, block_k = 4 : i64, scale = 5.000000e-01 : f64} : (tensor<1x2x8x8xf32>, tensor<1x2x8x8xf32>, tensor<1x2x8x8xf32>, tensor<1x2x8xi32>, tensor<1x2x8xi32>) -> tensor<1x2x8x8xf32> {
+  ^bb0(%qd: memref<1x2x8x8xf32>, %kd: memref<1x2x8x8xf32>, %vd: memref<1x2x8x8xf32>, %qpd: memref<1x2x8xi32>, %kpd: memref<1x2x8xi32>):
+    %kb = memref.alloc() : memref<4x8xf32>
+    accel.step {
+      accel.dma_load %kd, %kb {tile = "k", unit = "DMA"} : memref<1x2x8x8xf32>, memref<4x8xf32>
+    }
+  }
+  func.return %o : tensor<1x2x8x8xf32>
+}
+
+// -----
+
+// A DRAM argument of another shape than its operand.
+func.func @f(%q: tensor<1x2x8x8xf32>, %qp: tensor<1x2x8xi32>) -> tensor<1x2x8x8xf32> {
+  // expected-error @+1 {{'accel.indexed_kernel' DRAM argument kpd must be a memref of shape 1x2x8}}
+  %o = accel.indexed_kernel %q, %q, %q, %qp, %qp target #accel.target<"fusemax"> {block_q = 4 : i64, block_k = 4 : i64, scale = 5.000000e-01 : f64} : (tensor<1x2x8x8xf32>, tensor<1x2x8x8xf32>, tensor<1x2x8x8xf32>, tensor<1x2x8xi32>, tensor<1x2x8xi32>) -> tensor<1x2x8x8xf32> {
+  ^bb0(%qd: memref<1x2x8x8xf32>, %kd: memref<1x2x8x8xf32>, %vd: memref<1x2x8x8xf32>, %qpd: memref<1x2x8xi32>, %kpd: memref<1x2x4xi32>, %od: memref<1x2x8x8xf32>):
+    %kb = memref.alloc() : memref<4x8xf32>
+    accel.step {
+      accel.dma_load %kd, %kb {tile = "k", unit = "DMA"} : memref<1x2x8x8xf32>, memref<4x8xf32>
+    }
+  }
+  func.return %o : tensor<1x2x8x8xf32>
+}
+
+// -----
+
+// Nothing runs per key tile.
+func.func @f(%q: tensor<1x2x8x8xf32>, %qp: tensor<1x2x8xi32>) -> tensor<1x2x8x8xf32> {
+  // expected-error @+1 {{'accel.indexed_kernel' body needs at least one accel.step}}
+  %o = accel.indexed_kernel %q, %q, %q, %qp, %qp target #accel.target<"fusemax"> {block_q = 4 : i64, block_k = 4 : i64, scale = 5.000000e-01 : f64} : (tensor<1x2x8x8xf32>, tensor<1x2x8x8xf32>, tensor<1x2x8x8xf32>, tensor<1x2x8xi32>, tensor<1x2x8xi32>) -> tensor<1x2x8x8xf32> {
+  ^bb0(%qd: memref<1x2x8x8xf32>, %kd: memref<1x2x8x8xf32>, %vd: memref<1x2x8x8xf32>, %qpd: memref<1x2x8xi32>, %kpd: memref<1x2x8xi32>, %od: memref<1x2x8x8xf32>):
+    %kb = memref.alloc() : memref<4x8xf32>
+    accel.dma_load %kd, %kb {tile = "k", unit = "DMA"} : memref<1x2x8x8xf32>, memref<4x8xf32>
+  }
+  func.return %o : tensor<1x2x8x8xf32>
+}
+
+// -----
+
+// Indices come from a [B, H, M] array into one index per row or key.
+func.func @load_index_shape(%d: memref<1x2x10xi32>) {
+  %b = memref.alloc() : memref<4x1xi32>
+  // expected-error @+1 {{'accel.dma_load_index' source must be an index array [B, H, M] and dest a buffer of one index per row or key}}
+  accel.dma_load_index %d, %b {tile = "q", unit = "DMA"} : memref<1x2x10xi32>, memref<4x1xi32>
+  func.return
+}
+
+// -----
+
+// The scan streams the keys' indices from DRAM past the query tile's.
+func.func @tile_scan_shape(%d: memref<1x2x12xi32>) {
+  %b = memref.alloc() : memref<4xi32>
+  // expected-error @+1 {{'accel.tile_scan' key operands must be index arrays [B, H, M] in DRAM and query operands one index per row}}
+  accel.tile_scan %b, %d {unit = "DMA"} : memref<4xi32>, memref<1x2x12xi32>
+  func.return
+}

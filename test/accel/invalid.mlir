@@ -433,3 +433,18 @@ func.func @band_syntax(%q: tensor<1x1x8x8xf32>, %k: tensor<1x1x8x8xf32>, %v: ten
   }
   func.return %o : tensor<1x1x8x8xf32>
 }
+
+// -----
+
+// A lane holds whole groups of heads: 2 does not divide 3.
+func.func @lane_heads(%q: tensor<1x3x4x8xf32>, %k: tensor<1x3x4x8xf32>, %v: tensor<1x3x4x8xf32>) -> tensor<1x3x4x8xf32> {
+  // expected-error @+1 {{'accel.kernel' lane_heads must divide the 3 heads, got 2}}
+  %o = accel.kernel %q, %k, %v target #accel.target<"salo"> iteration #accel.blocks<q = 4, k = 4, tables = [#tile.table<ptr = array<i32: 0, 1>, start = array<i32: 0>, count = array<i32: 1>, full = array<i8: 1>>]> pattern #attn.dense {scale = 0.5 : f64, lane_heads = 2 : i64} : (tensor<1x3x4x8xf32>, tensor<1x3x4x8xf32>, tensor<1x3x4x8xf32>) -> tensor<1x3x4x8xf32> {
+  ^bb0(%qd: memref<1x3x4x8xf32>, %kd: memref<1x3x4x8xf32>, %vd: memref<1x3x4x8xf32>, %od: memref<1x3x4x8xf32>):
+    %kb = memref.alloc() : memref<4x8xf32>
+    accel.step {
+      accel.dma_load %kd, %kb {tile = "k", unit = "DMA"} : memref<1x3x4x8xf32>, memref<4x8xf32>
+    }
+  }
+  func.return %o : tensor<1x3x4x8xf32>
+}

@@ -100,3 +100,50 @@ func.func @operands(%q: tensor<1x1x2x4xf32>) {
   }
   func.return
 }
+
+// -----
+
+// One body argument per DRAM operand and result: the result's is missing.
+func.func @dram_count(%s: tensor<1x8xf64>) -> tensor<1x4xi64> {
+  // expected-error @+1 {{'accel.token_kernel' body needs one DRAM argument per input and result (2), got 1}}
+  %b = accel.token_kernel %s target #accel.target<"spatten"> : (tensor<1x8xf64>) -> tensor<1x4xi64> {
+  ^bb0(%sd: memref<1x8xf64>):
+  }
+  func.return %b : tensor<1x4xi64>
+}
+
+// -----
+
+// The progressive kernel has three results: o, colsum, requant.
+func.func @results(%q: tensor<1x1x2x4xf32>, %km: tensor<1x1x4x4xi8>, %ks: tensor<1x1xf32>, %rows: tensor<1x2xi64>, %keys: tensor<1x4xi64>) {
+  // expected-error @+1 {{'accel.progressive_kernel' returns o, colsum and requant}}
+  %o, %c = accel.progressive_kernel %q, %km, %km, %ks, %km, %ks, %rows, %keys, %rows, %keys target #accel.target<"spatten"> pattern #attn.causal {block_q = 1 : i64, block_k = 2 : i64, msb_bits = 6 : i64, lsb_bits = 4 : i64, threshold = 0.05 : f64, context = 8 : i64, scale = 0.5 : f64} : (tensor<1x1x2x4xf32>, tensor<1x1x4x4xi8>, tensor<1x1x4x4xi8>, tensor<1x1xf32>, tensor<1x1x4x4xi8>, tensor<1x1xf32>, tensor<1x2xi64>, tensor<1x4xi64>, tensor<1x2xi64>, tensor<1x4xi64>) -> (tensor<1x1x2x4xf32>, tensor<1x1x4xf64>) {
+  ^bb0(%a0: memref<1x1x2x4xf32>, %a1: memref<1x1x4x4xi8>, %a2: memref<1x1x4x4xi8>, %a3: memref<1x1xf32>, %a4: memref<1x1x4x4xi8>, %a5: memref<1x1xf32>, %a6: memref<1x2xi64>, %a7: memref<1x4xi64>, %a8: memref<1x2xi64>, %a9: memref<1x4xi64>, %r0: memref<1x1x2x4xf32>, %r1: memref<1x1x4xf64>):
+  }
+  func.return
+}
+
+// -----
+
+// Empty key tiles.
+func.func @block_k(%q: tensor<1x1x2x4xf32>, %km: tensor<1x1x4x4xi8>, %ks: tensor<1x1xf32>, %rows: tensor<1x2xi64>, %keys: tensor<1x4xi64>) {
+  // expected-error @+1 {{'accel.progressive_kernel' block_k must be positive}}
+  %o, %c, %r = accel.progressive_kernel %q, %km, %km, %ks, %km, %ks, %rows, %keys, %rows, %keys target #accel.target<"spatten"> pattern #attn.causal {block_q = 1 : i64, block_k = 0 : i64, msb_bits = 6 : i64, lsb_bits = 4 : i64, threshold = 0.05 : f64, context = 8 : i64, scale = 0.5 : f64} : (tensor<1x1x2x4xf32>, tensor<1x1x4x4xi8>, tensor<1x1x4x4xi8>, tensor<1x1xf32>, tensor<1x1x4x4xi8>, tensor<1x1xf32>, tensor<1x2xi64>, tensor<1x4xi64>, tensor<1x2xi64>, tensor<1x4xi64>) -> (tensor<1x1x2x4xf32>, tensor<1x1x4xf64>, tensor<1x1x2xi1>) {
+  ^bb0(%a0: memref<1x1x2x4xf32>, %a1: memref<1x1x4x4xi8>, %a2: memref<1x1x4x4xi8>, %a3: memref<1x1xf32>, %a4: memref<1x1x4x4xi8>, %a5: memref<1x1xf32>, %a6: memref<1x2xi64>, %a7: memref<1x4xi64>, %a8: memref<1x2xi64>, %a9: memref<1x4xi64>, %r0: memref<1x1x2x4xf32>, %r1: memref<1x1x4xf64>, %r2: memref<1x1x2xi1>):
+  }
+  func.return
+}
+
+// -----
+
+// Listed rows come from a [B, H, N, D] tensor into a rows x D buffer.
+func.func @gather_rank(%k: tensor<1x1x8x4xi8>, %i: tensor<1x4xi64>) -> tensor<1x4xi64> {
+  %b = accel.token_kernel %k, %i target #accel.target<"spatten"> : (tensor<1x1x8x4xi8>, tensor<1x4xi64>) -> tensor<1x4xi64> {
+  ^bb0(%kd: memref<1x1x8x4xi8>, %id: memref<1x4xi64>, %od: memref<1x4xi64>):
+    %kb = memref.alloc() : memref<16xi8>
+    %ib = memref.alloc() : memref<1x4xi64>
+    // expected-error @+1 {{'accel.dma_gather' gathers rows of a rank-4 tensor into a 2-D buffer}}
+    accel.dma_gather %kd, %kb index %ib {tile = "k_msb", bits = 6 : i64, unit = "DMA"} : memref<1x1x8x4xi8>, memref<16xi8>, memref<1x4xi64>
+  }
+  func.return %b : tensor<1x4xi64>
+}

@@ -144,3 +144,28 @@ func.func @unknown_unit() {
   accel.softmax_merge %o, %m, %m, %o, %m, %m, %o {unit = "NPU"} : memref<1x16x4xi8>, memref<1x16xf32>, memref<1x16xf32>, memref<1x16x4xi8>, memref<1x16xf32>, memref<1x16xf32>, memref<1x16x4xi8>
   func.return
 }
+
+// -----
+
+// The sparser engine's scores are [H, Z]: one row per head of q.
+func.func @coo_scores_heads() {
+  %q = memref.alloc() : memref<1x16x4xi8>
+  %i = memref.alloc() : memref<1x20xi8>
+  %s = memref.alloc() : memref<2x9xi8>
+  // expected-error @+1 {{'accel.coo_sddmm' scores must have one row per head}}
+  accel.coo_sddmm %q, %q, %i, %s {pattern = #attn.polar_part<source = #attn.synthetic_mask<heads = 1>, threshold = 3, part = "sparse">, engine_rows = 4 : i64, scale = 0.5 : f64, unit = "PE2D_SPARSE"} : memref<1x16x4xi8>, memref<1x16x4xi8>, memref<1x20xi8>, memref<2x9xi8>
+  func.return
+}
+
+// -----
+
+// Row statistics come in pairs of one shape.
+func.func @softmax_stats() {
+  %s = memref.alloc() : memref<1x9xi8>
+  %i = memref.alloc() : memref<1x20xi8>
+  %m = memref.alloc() : memref<1x16xf32>
+  %l = memref.alloc() : memref<1x8xf32>
+  // expected-error @+1 {{'accel.row_softmax' row_max and row_sum must be [H, N]}}
+  accel.row_softmax %s, %i, %m, %l {pattern = #attn.polar_part<source = #attn.synthetic_mask<heads = 1>, threshold = 3, part = "sparse">, unit = "VEC1D"} : memref<1x9xi8>, memref<1x20xi8>, memref<1x16xf32>, memref<1x8xf32>
+  func.return
+}

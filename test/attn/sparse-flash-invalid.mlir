@@ -198,3 +198,66 @@ func.func @f(%q: tensor<1x2x16x8xf32>, %p: tensor<1x2x16xi64>) -> tensor<1x2x16x
   %o = tile.indexed_attention %q, %q, %q positions %p, %p {block_q = 4 : i64, block_k = 4 : i64, scale = 0.5 : f64} : (tensor<1x2x16x8xf32>, tensor<1x2x16x8xf32>, tensor<1x2x16x8xf32>, tensor<1x2x16xi64>, tensor<1x2x16xi64>) -> tensor<1x2x16x8xf32>
   func.return %o : tensor<1x2x16x8xf32>
 }
+
+// -----
+
+// tile.indexed_attention carries its scale; it must be positive.
+func.func @f(%q: tensor<1x2x16x8xf32>, %p: tensor<1x2x16xi32>) -> tensor<1x2x16x8xf32> {
+  // expected-error @+1 {{'tile.indexed_attention' scale must be positive, got 0.0}}
+  %o = tile.indexed_attention %q, %q, %q positions %p, %p {block_q = 4 : i64, block_k = 4 : i64, scale = 0.0 : f64} : (tensor<1x2x16x8xf32>, tensor<1x2x16x8xf32>, tensor<1x2x16x8xf32>, tensor<1x2x16xi32>, tensor<1x2x16xi32>) -> tensor<1x2x16x8xf32>
+  func.return %o : tensor<1x2x16x8xf32>
+}
+
+// -----
+
+// A selection out of no tokens.
+func.func @f() -> tensor<1x2x0xi32> {
+  // expected-error @+1 {{'attn.keep_random' length must be positive, got 0}}
+  %k = attn.keep_random {length = 0 : i64, seed = 0 : i64} : tensor<1x2x0xi32>
+  func.return %k : tensor<1x2x0xi32>
+}
+
+// -----
+
+// The hash's seed is non-negative too.
+func.func @f(%x: tensor<1x2x16x8xf32>) -> tensor<1x2x16xi32> {
+  // expected-error @+1 {{'attn.hash_buckets' seed must be non-negative, got -3}}
+  %b = attn.hash_buckets %x {buckets = 4 : i64, seed = -3 : i64} : tensor<1x2x16x8xf32> -> tensor<1x2x16xi32>
+  func.return %b : tensor<1x2x16xi32>
+}
+
+// -----
+
+// Compaction keeps the element type.
+func.func @f(%q: tensor<1x2x16x8xf32>, %i: tensor<1x2x4xi32>) -> tensor<1x2x4x8xf16> {
+  // expected-error @+1 {{'attn.gather_tokens' result must have the input's element type}}
+  %g = attn.gather_tokens %q, %i : (tensor<1x2x16x8xf32>, tensor<1x2x4xi32>) -> tensor<1x2x4x8xf16>
+  func.return %g : tensor<1x2x4x8xf16>
+}
+
+// -----
+
+// So does the scatter back.
+func.func @f(%y: tensor<1x2x4x8xf32>, %i: tensor<1x2x4xi32>) -> tensor<1x2x16x8xf16> {
+  // expected-error @+1 {{'attn.scatter_tokens' result must have the input's element type}}
+  %s = attn.scatter_tokens %y, %i : (tensor<1x2x4x8xf32>, tensor<1x2x4xi32>) -> tensor<1x2x16x8xf16>
+  func.return %s : tensor<1x2x16x8xf16>
+}
+
+// -----
+
+// v has another head count than q and k.
+func.func @f(%q: tensor<1x2x16x8xf32>, %v: tensor<1x3x16x8xf32>) -> tensor<1x2x16x8xf32> {
+  // expected-error @+1 {{'attn.hash_attention' q, k and v must have the same batch and heads, got 1x2, 1x2 and 1x3}}
+  %o = attn.hash_attention %q, %q, %v {buckets = 4 : i64, seed = 0 : i64} : (tensor<1x2x16x8xf32>, tensor<1x2x16x8xf32>, tensor<1x3x16x8xf32>) -> tensor<1x2x16x8xf32>
+  func.return %o : tensor<1x2x16x8xf32>
+}
+
+// -----
+
+// One value per key.
+func.func @f(%q: tensor<1x2x16x8xf32>, %v: tensor<1x2x12x8xf32>) -> tensor<1x2x16x8xf32> {
+  // expected-error @+1 {{'attn.hash_attention' k and v must have the same sequence length, got 16 and 12}}
+  %o = attn.hash_attention %q, %q, %v {buckets = 4 : i64, seed = 0 : i64} : (tensor<1x2x16x8xf32>, tensor<1x2x16x8xf32>, tensor<1x2x12x8xf32>) -> tensor<1x2x16x8xf32>
+  func.return %o : tensor<1x2x16x8xf32>
+}

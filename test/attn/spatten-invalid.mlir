@@ -207,3 +207,156 @@ func.func @f(%o: tensor<1x2x1x4xf32>, %h: tensor<1x3xi64>) {
   %i = attn.head_importance %o heads %h : (tensor<1x2x1x4xf32>, tensor<1x3xi64>) -> tensor<1x12xf64>
   func.return
 }
+
+// -----
+
+// The LSB plane holds a non-negative number of bits.
+func.func @f(%k: tensor<1x2x8x4xf32>) {
+  // expected-error @+1 {{'attn.quantize' lsb_bits must not be negative, got -1}}
+  %m, %l, %s = attn.quantize %k {msb_bits = 6 : i64, lsb_bits = -1 : i64} : tensor<1x2x8x4xf32> -> (tensor<1x2x8x4xi8>, tensor<1x2x8x4xi8>, tensor<1x2xf32>)
+  func.return
+}
+
+// -----
+
+// One code of at most 32 bits.
+func.func @f(%k: tensor<1x2x8x4xf32>) {
+  // expected-error @+1 {{'attn.quantize' msb_bits + lsb_bits must be at most 32, got 36}}
+  %m, %l, %s = attn.quantize %k {msb_bits = 20 : i64, lsb_bits = 16 : i64} : tensor<1x2x8x4xf32> -> (tensor<1x2x8x4xi32>, tensor<1x2x8x4xi32>, tensor<1x2xf32>)
+  func.return
+}
+
+// -----
+
+// Planes are integers.
+func.func @f(%k: tensor<1x2x8x4xf32>) {
+  // expected-error @+1 {{'attn.quantize' msb plane must have an integer element type, got f32}}
+  %m, %l, %s = attn.quantize %k {msb_bits = 6 : i64, lsb_bits = 4 : i64} : tensor<1x2x8x4xf32> -> (tensor<1x2x8x4xf32>, tensor<1x2x8x4xi8>, tensor<1x2xf32>)
+  func.return
+}
+
+// -----
+
+// Compaction keeps the element type.
+func.func @f(%x: tensor<1x2x8x4xf32>, %i: tensor<1x4xi64>) {
+  // expected-error @+1 {{'attn.gather' result element type f16 differs from the source's f32}}
+  %g = attn.gather %x, %i {dim = 2 : i64} : (tensor<1x2x8x4xf32>, tensor<1x4xi64>) -> tensor<1x2x4x4xf16>
+  func.return
+}
+
+// -----
+
+// The batch is never scattered.
+func.func @f(%x: tensor<1x2x4x4xf32>, %i: tensor<1x4xi64>) {
+  // expected-error @+1 {{'attn.scatter' dim must index a dimension after the batch (1..3), got 0}}
+  %g = attn.scatter %x, %i {dim = 0 : i64} : (tensor<1x2x4x4xf32>, tensor<1x4xi64>) -> tensor<1x2x8x4xf32>
+  func.return
+}
+
+// -----
+
+// Four slices do not fit three places.
+func.func @f(%x: tensor<1x2x4x4xf32>, %i: tensor<1x4xi64>) {
+  // expected-error @+1 {{'attn.scatter' cannot place 4 slices into 3}}
+  %g = attn.scatter %x, %i {dim = 2 : i64} : (tensor<1x2x4x4xf32>, tensor<1x4xi64>) -> tensor<1x2x3x4xf32>
+  func.return
+}
+
+// -----
+
+// The scatter keeps the element type.
+func.func @f(%x: tensor<1x2x4x4xf32>, %i: tensor<1x4xi64>) {
+  // expected-error @+1 {{'attn.scatter' result element type f16 differs from the source's f32}}
+  %g = attn.scatter %x, %i {dim = 2 : i64} : (tensor<1x2x4x4xf32>, tensor<1x4xi64>) -> tensor<1x2x8x4xf16>
+  func.return
+}
+
+// -----
+
+// One value row per key.
+func.func @f(%q: tensor<1x2x1x4xf32>, %km: tensor<1x2x4x4xi8>, %ks: tensor<1x2xf32>, %qp: tensor<1x1xi64>, %kp: tensor<1x4xi64>, %vm: tensor<1x2x5x4xi8>) {
+  // expected-error @+1 {{'attn.progressive_attention' v msb plane must be 1x2x4xDv to match the keys, got 1x2x5x4}}
+  %o, %c, %r = attn.progressive_attention %q, %km, %km, %ks, %vm, %ks positions %qp, %kp pattern #attn.causal {msb_bits = 6 : i64, lsb_bits = 4 : i64, threshold = 0.05 : f64, context = 8 : i64} : (tensor<1x2x1x4xf32>, tensor<1x2x4x4xi8>, tensor<1x2x4x4xi8>, tensor<1x2xf32>, tensor<1x2x5x4xi8>, tensor<1x2xf32>, tensor<1x1xi64>, tensor<1x4xi64>) -> (tensor<1x2x1x4xf32>, tensor<1x2x4xf64>, tensor<1x2x1xi1>)
+  func.return
+}
+
+// -----
+
+// One original position per compacted query.
+func.func @f(%q: tensor<1x2x1x4xf32>, %km: tensor<1x2x4x4xi8>, %ks: tensor<1x2xf32>, %qp: tensor<1x2xi64>, %kp: tensor<1x4xi64>) {
+  // expected-error @+1 {{'attn.progressive_attention' has 2 query positions for 1 queries}}
+  %o, %c, %r = attn.progressive_attention %q, %km, %km, %ks, %km, %ks positions %qp, %kp pattern #attn.causal {msb_bits = 6 : i64, lsb_bits = 4 : i64, threshold = 0.05 : f64, context = 8 : i64} : (tensor<1x2x1x4xf32>, tensor<1x2x4x4xi8>, tensor<1x2x4x4xi8>, tensor<1x2xf32>, tensor<1x2x4x4xi8>, tensor<1x2xf32>, tensor<1x2xi64>, tensor<1x4xi64>) -> (tensor<1x2x1x4xf32>, tensor<1x2x4xf64>, tensor<1x2x1xi1>)
+  func.return
+}
+
+// -----
+
+// Compacted heads: one index per head of q.
+func.func @f(%q: tensor<1x2x1x4xf32>, %km: tensor<1x2x4x4xi8>, %ks: tensor<1x2xf32>, %qp: tensor<1x1xi64>, %kp: tensor<1x4xi64>, %h: tensor<1x3xi64>) {
+  // expected-error @+1 {{'attn.progressive_attention' lists 3 heads for 2 heads of q}}
+  %o, %c, %r = attn.progressive_attention %q, %km, %km, %ks, %km, %ks positions %qp, %kp heads %h pattern #attn.causal {msb_bits = 6 : i64, lsb_bits = 4 : i64, threshold = 0.05 : f64, context = 8 : i64} : (tensor<1x2x1x4xf32>, tensor<1x2x4x4xi8>, tensor<1x2x4x4xi8>, tensor<1x2xf32>, tensor<1x2x4x4xi8>, tensor<1x2xf32>, tensor<1x1xi64>, tensor<1x4xi64>, tensor<1x3xi64>) -> (tensor<1x2x1x4xf32>, tensor<1x2x4xf64>, tensor<1x2x1xi1>)
+  func.return
+}
+
+// -----
+
+// The original sequence has tokens.
+func.func @f(%q: tensor<1x2x1x4xf32>, %km: tensor<1x2x4x4xi8>, %ks: tensor<1x2xf32>, %qp: tensor<1x1xi64>, %kp: tensor<1x4xi64>) {
+  // expected-error @+1 {{'attn.progressive_attention' context must be positive, got 0}}
+  %o, %c, %r = attn.progressive_attention %q, %km, %km, %ks, %km, %ks positions %qp, %kp pattern #attn.causal {msb_bits = 6 : i64, lsb_bits = 4 : i64, threshold = 0.05 : f64, context = 0 : i64} : (tensor<1x2x1x4xf32>, tensor<1x2x4x4xi8>, tensor<1x2x4x4xi8>, tensor<1x2xf32>, tensor<1x2x4x4xi8>, tensor<1x2xf32>, tensor<1x1xi64>, tensor<1x4xi64>) -> (tensor<1x2x1x4xf32>, tensor<1x2x4xf64>, tensor<1x2x1xi1>)
+  func.return
+}
+
+// -----
+
+// The output has q's element type.
+func.func @f(%q: tensor<1x2x1x4xf32>, %km: tensor<1x2x4x4xi8>, %ks: tensor<1x2xf32>, %qp: tensor<1x1xi64>, %kp: tensor<1x4xi64>) {
+  // expected-error @+1 {{'attn.progressive_attention' result must have q's element type f32}}
+  %o, %c, %r = attn.progressive_attention %q, %km, %km, %ks, %km, %ks positions %qp, %kp pattern #attn.causal {msb_bits = 6 : i64, lsb_bits = 4 : i64, threshold = 0.05 : f64, context = 8 : i64} : (tensor<1x2x1x4xf32>, tensor<1x2x4x4xi8>, tensor<1x2x4x4xi8>, tensor<1x2xf32>, tensor<1x2x4x4xi8>, tensor<1x2xf32>, tensor<1x1xi64>, tensor<1x4xi64>) -> (tensor<1x2x1x4xf16>, tensor<1x2x4xf64>, tensor<1x2x1xi1>)
+  func.return
+}
+
+// -----
+
+// The requantised rows are flags.
+func.func @f(%q: tensor<1x2x1x4xf32>, %km: tensor<1x2x4x4xi8>, %ks: tensor<1x2xf32>, %qp: tensor<1x1xi64>, %kp: tensor<1x4xi64>) {
+  // expected-error @+1 {{'attn.progressive_attention' requantised rows must be i1, got i8}}
+  %o, %c, %r = attn.progressive_attention %q, %km, %km, %ks, %km, %ks positions %qp, %kp pattern #attn.causal {msb_bits = 6 : i64, lsb_bits = 4 : i64, threshold = 0.05 : f64, context = 8 : i64} : (tensor<1x2x1x4xf32>, tensor<1x2x4x4xi8>, tensor<1x2x4x4xi8>, tensor<1x2xf32>, tensor<1x2x4x4xi8>, tensor<1x2xf32>, tensor<1x1xi64>, tensor<1x4xi64>) -> (tensor<1x2x1x4xf32>, tensor<1x2x4xf64>, tensor<1x2x1xi8>)
+  func.return
+}
+
+// -----
+
+// Importance per batch entry.
+func.func @f(%c: tensor<1x2x4xf64>, %kp: tensor<1x4xi64>) {
+  // expected-error @+1 {{'attn.token_importance' result has batch 2, expected 1}}
+  %i = attn.token_importance %c at %kp : (tensor<1x2x4xf64>, tensor<1x4xi64>) -> tensor<2x8xf64>
+  func.return
+}
+
+// -----
+
+// 'into' is what the result updates.
+func.func @f(%c: tensor<1x2x4xf64>, %kp: tensor<1x4xi64>, %into: tensor<1x9xf64>) {
+  // expected-error @+1 {{'attn.token_importance' 'into' must have the result type tensor<1x8xf64>, got tensor<1x9xf64>}}
+  %i = attn.token_importance %c at %kp into %into : (tensor<1x2x4xf64>, tensor<1x4xi64>, tensor<1x9xf64>) -> tensor<1x8xf64>
+  func.return
+}
+
+// -----
+
+// Head importance per batch entry.
+func.func @f(%o: tensor<1x2x1x4xf32>, %h: tensor<1x2xi64>) {
+  // expected-error @+1 {{'attn.head_importance' result has batch 2, expected 1}}
+  %i = attn.head_importance %o heads %h : (tensor<1x2x1x4xf32>, tensor<1x2xi64>) -> tensor<2x12xf64>
+  func.return
+}
+
+// -----
+
+// 'into' is what the result updates.
+func.func @f(%o: tensor<1x2x1x4xf32>, %h: tensor<1x2xi64>, %into: tensor<1x6xf64>) {
+  // expected-error @+1 {{'attn.head_importance' 'into' must have the result type tensor<1x12xf64>, got tensor<1x6xf64>}}
+  %i = attn.head_importance %o heads %h into %into : (tensor<1x2x1x4xf32>, tensor<1x2xi64>, tensor<1x6xf64>) -> tensor<1x12xf64>
+  func.return
+}

@@ -266,3 +266,68 @@ func.func @decode_tokens(%c: tensor<1x2x4x8xf32>) -> tensor<1x3x5x8xf32> {
   %d = attn.qk_decode %c with #attn.autoencoder<heads = 3, hidden = 2> : tensor<1x2x4x8xf32> -> tensor<1x3x5x8xf32>
   func.return %d : tensor<1x3x5x8xf32>
 }
+
+// -----
+
+func.func @permute_int(%k: tensor<1x1x16x8xi32>) -> tensor<1x1x16x8xi32> {
+  // expected-error @+1 {{'attn.permute_keys' input must have a float element type, got i32}}
+  %kp = attn.permute_keys %k by #attn.polar_part<source = #attn.synthetic_mask<heads = 1>, threshold = 5, part = "all"> {queries = 16 : i64} : tensor<1x1x16x8xi32> -> tensor<1x1x16x8xi32>
+  func.return %kp : tensor<1x1x16x8xi32>
+}
+
+// -----
+
+func.func @lse_rank(%q: tensor<1x1x16x8xf32>) -> tensor<1x1x16x8xf32> {
+  // expected-error @+1 {{'attn.partial_attention' lse must be a rank-3 tensor, got tensor<1x1x16x1xf32>}}
+  %o, %l = attn.partial_attention %q, %q, %q pattern #attn.causal {format = "dense"} : (tensor<1x1x16x8xf32>, tensor<1x1x16x8xf32>, tensor<1x1x16x8xf32>) -> (tensor<1x1x16x8xf32>, tensor<1x1x16x1xf32>)
+  func.return %o : tensor<1x1x16x8xf32>
+}
+
+// -----
+
+func.func @partial_heads(%q: tensor<1x1x16x8xf32>, %k: tensor<1x2x16x8xf32>) -> tensor<1x1x16x8xf32> {
+  // expected-error @+1 {{'attn.partial_attention' q, k and v must agree on batch and heads}}
+  %o, %l = attn.partial_attention %q, %k, %q pattern #attn.causal {format = "dense"} : (tensor<1x1x16x8xf32>, tensor<1x2x16x8xf32>, tensor<1x1x16x8xf32>) -> (tensor<1x1x16x8xf32>, tensor<1x1x16xf32>)
+  func.return %o : tensor<1x1x16x8xf32>
+}
+
+// -----
+
+func.func @partial_keys(%q: tensor<1x1x16x8xf32>, %v: tensor<1x1x12x8xf32>) -> tensor<1x1x16x8xf32> {
+  // expected-error @+1 {{'attn.partial_attention' k must be [B, H, Nk, 8] and v [B, H, Nk, Dv]}}
+  %o, %l = attn.partial_attention %q, %q, %v pattern #attn.causal {format = "dense"} : (tensor<1x1x16x8xf32>, tensor<1x1x16x8xf32>, tensor<1x1x12x8xf32>) -> (tensor<1x1x16x8xf32>, tensor<1x1x16xf32>)
+  func.return %o : tensor<1x1x16x8xf32>
+}
+
+// -----
+
+func.func @partial_mask(%q: tensor<1x1x16x8xf32>) -> tensor<1x1x16x8xf32> {
+  // expected-error @+1 {{'attn.partial_attention' takes no mask operand; its pattern must not use #attn.mask}}
+  %o, %l = attn.partial_attention %q, %q, %q pattern #attn.mask {format = "dense"} : (tensor<1x1x16x8xf32>, tensor<1x1x16x8xf32>, tensor<1x1x16x8xf32>) -> (tensor<1x1x16x8xf32>, tensor<1x1x16xf32>)
+  func.return %o : tensor<1x1x16x8xf32>
+}
+
+// -----
+
+func.func @merge_lse_types(%o: tensor<1x1x16x8xf32>, %l: tensor<1x1x16xf32>, %m: tensor<1x1x16xf64>) -> tensor<1x1x16x8xf32> {
+  // expected-error @+1 {{'attn.softmax_merge' second lse must have the first lse's type tensor<1x1x16xf32>, got tensor<1x1x16xf64>}}
+  %r, %n = attn.softmax_merge %o, %l, %o, %m : (tensor<1x1x16x8xf32>, tensor<1x1x16xf32>, tensor<1x1x16x8xf32>, tensor<1x1x16xf64>) -> (tensor<1x1x16x8xf32>, tensor<1x1x16xf32>)
+  func.return %r : tensor<1x1x16x8xf32>
+}
+
+// -----
+
+func.func @encode_int(%q: tensor<1x3x4x8xi32>) -> tensor<1x2x4x8xi32> {
+  // expected-error @+1 {{'attn.qk_encode' input must have a float element type, got i32}}
+  %c = attn.qk_encode %q with #attn.autoencoder<heads = 3, hidden = 2> : tensor<1x3x4x8xi32> -> tensor<1x2x4x8xi32>
+  func.return %c : tensor<1x2x4x8xi32>
+}
+
+// -----
+
+// The polarisation is checked against the keys it permutes.
+func.func @permute_heads(%k: tensor<1x1x16x8xf32>) -> tensor<1x1x16x8xf32> {
+  // expected-error @+1 {{'attn.permute_keys' #attn.synthetic_mask: heads = 2, the attention has 1 heads}}
+  %kp = attn.permute_keys %k by #attn.polar_part<source = #attn.synthetic_mask<heads = 2>, threshold = 5, part = "all"> {queries = 16 : i64} : tensor<1x1x16x8xf32> -> tensor<1x1x16x8xf32>
+  func.return %kp : tensor<1x1x16x8xf32>
+}

@@ -247,6 +247,8 @@ PATTERNS = {  # one pattern of each family and of each combination, by name
     "window": P.Window(3, 2),
     "window-dilated-per-head": P.Window(2, 2, (1, 3)),
     "window2d": P.Window2D((3, 4), (3, 3), offset=1),
+    # 8 tokens: fits the 9x17 shape too, so a 2-D window meets Nq != Nk.
+    "window2d-uneven": P.Window2D((2, 3), (3, 1), offset=2),
     "global": P.Global((0, 5)),
     "block-local": P.BlockLocal(4, 1, 0),
     "random-blocks": P.RandomBlocks(4, 2, seed=7),

@@ -4,8 +4,10 @@ left, and an existing file is not clobbered."""
 
 from __future__ import annotations
 
+import json
 import os
 
+import numpy as np
 import pytest
 from click.testing import CliRunner
 
@@ -45,12 +47,32 @@ def leftovers(directory) -> list[str]:
     return sorted(n for n in os.listdir(directory) if n.startswith(".attn_ir-"))
 
 
+def _without_output_option(args: list[str]) -> list[str]:
+    return [a for n, a in enumerate(args) if a != "OUT" and args[n + 1:n + 2] != ["OUT"]]
+
+
 @pytest.mark.parametrize("name", sorted(WRITERS))
 def test_success_writes_the_whole_file(name, ir, tmp_path):
     out = tmp_path / "out"
-    result = invoke(*WRITERS[name], ir, out)
+    command, args = WRITERS[name]
+    result = invoke(command, args, ir, out)
     assert result.exit_code == 0, result.output
-    assert out.stat().st_size > 0 and not leftovers(tmp_path)
+    assert not leftovers(tmp_path)
+    if name == "attn-run --save":
+        # Every output, whole: the .npz loads and holds the result's shape.
+        with np.load(out) as saved:
+            assert saved.files == ["out"] and saved["out"].shape == (1, 1, 16, 8)
+            assert np.isfinite(saved["out"]).all()
+    elif name == "attn-run --trace":
+        # The whole JSON document parses and ends with its closing bracket.
+        trace = json.loads(out.read_text())
+        events = trace["traceEvents"] if isinstance(trace, dict) else trace
+        assert events and all("ph" in e for e in events)
+    else:
+        # The file is exactly what the tool prints without -o.
+        printed = invoke(command, _without_output_option(args), ir, out)
+        assert printed.exit_code == 0, printed.output
+        assert out.read_text() == printed.stdout
 
 
 @pytest.mark.parametrize("name", sorted(n for n in WRITERS if n != "attn-ir preset -o"))

@@ -206,3 +206,28 @@ def test_imported_pattern_is_ir():
     assert parse_pattern(str(p)) == p
     result = process(print_module(attention((1, 2, 128, 16), (1, 2, 128, 16), pattern=p)), "t")
     assert result.ok, [str(d) for d in result.diagnostics]
+
+
+DEEPSPEED_CLASSES = {
+    "dense": "DenseSparsityConfig", "fixed": "FixedSparsityConfig",
+    "variable": "VariableSparsityConfig", "bigbird": "BigBirdSparsityConfig",
+    "bslongformer": "BSLongformerSparsityConfig",
+    "local_sliding_window": "LocalSlidingWindowSparsityConfig",
+}
+
+
+@pytest.mark.parametrize("name", sorted(CONFIGS))
+def test_pattern_matches_deepspeed_make_layout(name):
+    """Where DeepSpeed (<= 0.19.6, the last release with sparse attention) is
+    installed: its own ``make_layout`` is the source; the imported pattern's
+    pairs are its blocks, pair by pair."""
+    sc = pytest.importorskip("deepspeed.ops.sparse_attention.sparsity_config")
+    cfg = dict(CONFIGS[name])
+    mode = cfg.pop("mode")
+    heads, nb = 4, 16
+    config = getattr(sc, DEEPSPEED_CLASSES[mode])(num_heads=heads, block=BLOCK, **cfg)
+    layout = config.make_layout(nb * BLOCK).numpy().astype(bool)
+    p = ds.pattern({**CONFIGS[name], "block": BLOCK}, nb * BLOCK, num_heads=heads)
+    for h in range(heads):
+        np.testing.assert_array_equal(p.dense_mask(nb * BLOCK, nb * BLOCK, h),
+                                      np.kron(layout[h], np.ones((BLOCK, BLOCK), bool)))

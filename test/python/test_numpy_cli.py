@@ -115,9 +115,12 @@ def test_run_json_inputs_and_save_round_trip(ir_file, tmp_path):
 
 def test_run_seed_changes_inputs(ir_file, tmp_path):
     outs = []
-    for seed in (0, 0, 1):
-        invoke(run_main, [ir_file, "--seed", seed, "--save", tmp_path / "o.npz"])
-        with np.load(tmp_path / "o.npz") as saved:
+    for n, seed in enumerate((0, 0, 1)):
+        # A fresh file per run: a failing run cannot pass on an earlier one's.
+        path = tmp_path / f"o{n}.npz"
+        result = invoke(run_main, [ir_file, "--seed", seed, "--save", path])
+        assert result.exit_code == 0, result.output
+        with np.load(path) as saved:
             outs.append(saved["out"])
     np.testing.assert_array_equal(outs[0], outs[1])
     assert not np.array_equal(outs[0], outs[2])

@@ -25,8 +25,8 @@ from attn_ir.patterns import (
     Union,
     Window,
     Window2D,
-    parse,
 )
+from attn_ir.dialects.attn import parse_pattern as parse
 from conftest import FAMILIES, cases, naive_mask, tiles
 
 # -- helpers ------------------------------------------------------------------

@@ -160,6 +160,25 @@ def test_tile_classes_are_sound(case):
     qp, kp, qb, kb, bq, bk = case
     classes = SF.tile_classes(qp, kp, qb, kb, bq, bk)
     assert (RUNTIME["_sf_tile_classes"](qp, kp, qb, kb, bq, bk) == classes).all()
+    # Exactly the documented rule, from each tile's bounds in plain loops (a
+    # classifier that marks everything partial is sound but fails here).
+    for t in range(classes.shape[1]):
+        for s in range(classes.shape[2]):
+            qs = [a for a in range(t * bq, min((t + 1) * bq, qp.shape[1]))]
+            ks = [c for c in range(s * bk, min((s + 1) * bk, kp.shape[1]))]
+            qv = [a for a in qs if qp[0, a] >= 0]
+            kv = [c for c in ks if kp[0, c] >= 0]
+            if not qv or not kv or min(kp[0, kv]) > max(qp[0, qv]):
+                want = SF.SKIPPED
+            elif qb is not None and (min(kb[0, kv]) > max(qb[0, qv])
+                                     or max(kb[0, kv]) < min(qb[0, qv])):
+                want = SF.SKIPPED
+            elif (len(qv) == len(qs) and len(kv) == len(ks) and max(kp[0, kv]) <= min(qp[0, qv])
+                  and (qb is None or len(set(qb[0, qv].tolist()) | set(kb[0, kv].tolist())) == 1)):
+                want = SF.FULL
+            else:
+                want = SF.PARTIAL
+            assert classes[0, t, s] == want, (t, s)
     pairs = SF.attends(qp[0][:, None], kp[0][None, :],
                        None if qb is None else qb[0][:, None],
                        None if kb is None else kb[0][None, :])
@@ -190,6 +209,12 @@ def test_numpy_runtime_on_any_indices(case, seed):
                                             bq, bk, 0.5, np.float32, np.float32)
     want = SF.indexed_attention(q, k, v, qp[None], kp[None], lift(qb), lift(kb), 0.5)
     assert np.abs(got - want).max() < 1e-5
+    # And against plain loops over the documented rule (valid on both sides,
+    # key at or before the query, same bucket), independent of SF.
+    def rule(b, h, i, j):
+        return (qp[0, i] >= 0 and kp[0, j] >= 0 and kp[0, j] <= qp[0, i]
+                and (qb is None or qb[0, i] == kb[0, j]))
+    assert np.abs(got - naive(q, k, v, rule, 0.5)).max() < 1e-5
 
 
 def test_tile_test_skips_in_sorted_sequences():
@@ -217,19 +242,34 @@ PIPELINES = {
 }
 
 
+def _qk_drop_oracle(q, k, v, q_keep, k_keep, scale):
+    kept_q = [[set(q_keep[b, h][q_keep[b, h] >= 0].tolist()) for h in range(q.shape[1])]
+              for b in range(q.shape[0])]
+    kept_k = [[set(k_keep[b, h][k_keep[b, h] >= 0].tolist()) for h in range(q.shape[1])]
+              for b in range(q.shape[0])]
+    return naive(q, k, v, lambda b, h, i, j: i in kept_q[b][h] and j in kept_k[b][h]
+                 and j <= i, scale)
+
+
 def workloads(shape, seed):
-    """(name, module, arguments, expected) per sparsity kind."""
+    """(name, module, arguments, expected) per sparsity kind; expected from
+    plain loops (``naive``) with the default scale 1/sqrt(D) stated here,
+    not from attn_ir.reference.sparse_flash, which the interpreter runs."""
     b, h, n, d = shape
+    scale = 1.0 / np.sqrt(d)
     q, k, v = inputs(shape, seed)
     q_keep = keep_arrays(b, h, n, n - 4, seed, pad=2)
     k_keep = keep_arrays(b, h, n, n // 2, seed + 1, shuffle=True)
     yield ("qk-drop-operands", qk_drop_attention(shape, n - 4, n // 2, keep_operands=True),
-           (q, k, v, q_keep, k_keep), SF.qk_drop_attention(q, k, v, q_keep, k_keep))
+           (q, k, v, q_keep, k_keep), _qk_drop_oracle(q, k, v, q_keep, k_keep, scale))
+    # The selections and the hash are the ops' documented generators (tested
+    # above); the attention over them is computed here.
     random_keep = (SF.keep_random(b, h, n, n // 2, seed), SF.keep_random(b, h, n, n - 3, seed + 1))
     yield ("qk-drop-random", qk_drop_attention(shape, n // 2, n - 3, seed=seed), (q, k, v),
-           SF.qk_drop_attention(q, k, v, *random_keep))
+           _qk_drop_oracle(q, k, v, *random_keep, scale))
+    qb, kb = SF.hash_buckets(q, 4, seed), SF.hash_buckets(k, 4, seed)
     yield ("hash", hash_attention(shape, buckets=4, seed=seed), (q, k, v),
-           SF.hash_attention(q, k, v, 4, seed))
+           naive(q, k, v, lambda bb, hh, i, j: j <= i and qb[bb, hh, i] == kb[bb, hh, j], scale))
 
 
 def lowered(module, pipeline):
