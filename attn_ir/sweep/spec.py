@@ -61,6 +61,7 @@ import tomllib
 from dataclasses import dataclass, field, fields
 from typing import Any
 
+from attn_ir.patterns import PatternError
 from attn_ir.sweep.objectives import OBJECTIVES
 
 
@@ -301,13 +302,13 @@ def _workloads(raw: list, loc: _Locator, base_dir: str, default_mode: str) -> li
             out.append({"kind": "ir", "workload": path, "text": text, "_columns": {}})
             continue
         if kind == "pattern":
-            from attn_ir import patterns as P
+            from attn_ir.dialects.attn import parse_pattern
 
             texts = table["pattern"] if isinstance(table["pattern"], list) else [table["pattern"]]
             for pattern_text in texts:
                 try:
-                    P.parse(pattern_text)
-                except Exception as e:  # noqa: BLE001 - the pattern parser's own message
+                    parse_pattern(pattern_text)
+                except PatternError as e:
                     raise SpecError(f"{loc.at('workload', index, 'pattern')}: {where}: bad "
                                     f"pattern '{pattern_text}': {e}") from None
             shape = table.get("shape")

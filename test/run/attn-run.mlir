@@ -30,7 +30,7 @@
 // Bad input: one line, exit code 1, no traceback.
 // RUN: not attn-run %s --backend nope 2>&1 | filecheck %s --check-prefix=BACKEND
 // BACKEND-NOT: Traceback
-// BACKEND: {{^}}attn-run: error: unknown backend 'nope'; available: {{.*}}numpy
+// BACKEND: {{^}}attn-run: error: unknown backend 'nope'; available: {{.*}}numpy{{.*}}{{$}}
 // BACKEND-NOT: {{.}}
 // RUN: not attn-run %s --inputs %t.npz 2>&1 | filecheck %s --check-prefix=INPUTS
 // INPUTS: {{^}}attn-run: error: missing input for arguments %q, %k, %v{{$}}
