@@ -48,7 +48,7 @@ from attn_ir.reference import sparse_flash as SF
 from attn_ir.builder import attention
 from attn_ir.builder.sparse_flash import hash_attention, qk_drop_attention
 from attn_ir.pipeline import print_module
-from attn_ir.presets import bigbird_pattern, longformer_pattern
+from attn_ir.presets.core import bigbird_pattern, longformer_pattern
 
 HEADS, DIM = 12, 64
 GOALS = {

@@ -41,7 +41,7 @@ def coalesced_function(module):
 
 def plans_of(module):
     ops = [op for op in module.walk() if isinstance(op, TiledAttentionOp)]
-    return [op.attributes["coalesced"] for op in ops]
+    return [op.attributes["coalesced"] for op in ops if "coalesced" in op.attributes]
 
 
 @pytest.mark.parametrize("shape", SHAPES, ids=lambda s: "x".join(map(str, s)))
@@ -52,10 +52,15 @@ def test_coalesced_matches_reference(spec, pattern_name, shape):
     if not fits(pattern, shape):
         pytest.skip("pattern does not fit this shape")
     module = lower(build(pattern, shape), SPECS[spec])
-    assert plans_of(module)
+    planned = bool(plans_of(module))
+    # A forced block size always plans; the cost rule may keep the tile table
+    # (a single query tile is the cheapest block), and then the emitted module
+    # runs it by the table.
+    assert planned or spec.endswith("-cost")
     args = inputs_for(shape, False)
     expected = reference.attention(*args, pattern, dtype=np.float64)
-    out = coalesced_function(module)(*args)
+    out = (coalesced_function(module) if planned
+           else load_module(emit_module(module)).FUNCTIONS["attention"])(*args)
     assert out.dtype == np.float32 and out.shape == expected.shape
     np.testing.assert_allclose(out, expected, atol=1e-5, rtol=0)
     # The interpreter executes the same plan.

@@ -9,7 +9,6 @@ import numpy as np
 import pytest
 
 import attn_ir
-from attn_ir import patterns as P
 from attn_ir import reference
 from attn_ir.builder import attention
 from attn_ir.dialects.tile import TiledAttentionOp
@@ -17,6 +16,7 @@ from attn_ir.dialects.tile_parts import AttentionPartOp, MergePartsOp
 from attn_ir.interpreter import run_function
 from attn_ir.interpreter.parts import merge_parts
 from attn_ir.pipeline import parse_pipeline, print_module, process
+from attn_ir.dialects.attn import parse_pattern
 
 N = 384
 SPLIT = "attn-decompose,attn-fuse{passes=1},attn-tile{q=16 k=16},attn-split-parts{ratio=2}"
@@ -48,7 +48,7 @@ def inputs(heads: int = 2, seed: int = 0):
 
 
 def expected(pattern: str, q, k, v):
-    return reference.attention(q, k, v, P.parse(pattern), None, 8 ** -0.5, dtype=np.float64)
+    return reference.attention(q, k, v, parse_pattern(pattern), None, 8 ** -0.5, dtype=np.float64)
 
 
 def part_pairs(op: AttentionPartOp) -> tuple[np.ndarray, np.ndarray]:
@@ -83,7 +83,7 @@ def test_parts_partition_the_pattern(name):
         got, want = part_pairs(op)
         np.testing.assert_array_equal(got, want)
         covered += got
-    np.testing.assert_array_equal(covered, P.parse(SPLIT_PATTERNS[name]).dense_mask(N, N))
+    np.testing.assert_array_equal(covered, parse_pattern(SPLIT_PATTERNS[name]).dense_mask(N, N))
 
 
 def test_cost_rule_picks_the_global_rows():

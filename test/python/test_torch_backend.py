@@ -175,7 +175,7 @@ def test_default_pipeline_splits_the_global_row_and_takes_torch_tensors():
 
 def test_block_patterns_get_tiles_of_their_block():
     from attn_ir.backends.torch.backend import TorchBackend
-    from attn_ir.presets import bigbird_pattern, longformer_pattern
+    from attn_ir.presets.core import bigbird_pattern, longformer_pattern
 
     backend = TorchBackend(device="cpu")
     bigbird = attention((1, 2, 1024, 8), (1, 2, 1024, 8), pattern=bigbird_pattern(0, 1024))
