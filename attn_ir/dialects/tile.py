@@ -24,7 +24,7 @@ tiles, never with Nq x Nk.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import cast
+from typing import ClassVar, cast
 
 import numpy as np
 from xdsl.dialects.builtin import (
@@ -66,8 +66,44 @@ def _array(attr: DenseArrayBase, dtype) -> np.ndarray:
 _TABLE_FIELDS = (("ptr", i32), ("start", i32), ("count", i32), ("full", i8))
 
 
+class DenseArraysAttr(ParametrizedAttribute):
+    """Base of the attributes whose parameters are named dense arrays,
+    written ``<name = array<i32: ...>, ...>`` in ``FIELDS`` order."""
+
+    FIELDS: ClassVar[tuple[tuple[str, Attribute], ...]]
+    """(parameter name, element type) of each array."""
+
+    def print_parameters(self, printer: Printer) -> None:
+        with printer.in_angle_brackets():
+            for n, (name, _) in enumerate(self.FIELDS):
+                printer.print_string(f"{', ' if n else ''}{name} = ")
+                printer.print_attribute(getattr(self, name))
+
+    @classmethod
+    def parse_parameters(cls, parser: AttrParser) -> Sequence[Attribute]:
+        values = []
+        with parser.in_angle_brackets():
+            for n, (name, _) in enumerate(cls.FIELDS):
+                if n:
+                    parser.parse_punctuation(",")
+                parser.parse_keyword(name)
+                parser.parse_punctuation("=")
+                pos = parser.pos
+                attr = parser.parse_attribute()
+                if not isinstance(attr, DenseArrayBase):
+                    parser.raise_error(f"#{cls.name}: '{name}' must be a dense array",
+                                       pos, parser.pos)
+                values.append(attr)
+        return values
+
+    def verify_element_types(self) -> None:
+        for name, elt in self.FIELDS:
+            if getattr(self, name).elt_type != elt:
+                raise VerifyException(f"#{self.name}: '{name}' must be an array of {elt}")
+
+
 @irdl_attr_definition
-class TileTableAttr(ParametrizedAttribute):
+class TileTableAttr(DenseArraysAttr):
     """A tile table as runs (``attn_ir.patterns.TileRuns``): the runs of
     query tile t are ``ptr[t]:ptr[t+1]``; run r covers key tiles
     ``start[r] .. start[r] + count[r] - 1``, all full (``full[r] = 1``: no
@@ -75,6 +111,7 @@ class TileTableAttr(ParametrizedAttribute):
     with the number of runs, never with Nq x Nk."""
 
     name = "tile.table"
+    FIELDS = _TABLE_FIELDS
     ptr: DenseArrayBase
     start: DenseArrayBase
     count: DenseArrayBase
@@ -107,33 +144,8 @@ class TileTableAttr(ParametrizedAttribute):
     def num_tiles(self) -> int:
         return int(_array(self.count, np.int32).sum())
 
-    def print_parameters(self, printer: Printer) -> None:
-        with printer.in_angle_brackets():
-            for n, (name, _) in enumerate(_TABLE_FIELDS):
-                printer.print_string(f"{', ' if n else ''}{name} = ")
-                printer.print_attribute(getattr(self, name))
-
-    @classmethod
-    def parse_parameters(cls, parser: AttrParser) -> Sequence[Attribute]:
-        values = []
-        with parser.in_angle_brackets():
-            for n, (name, _) in enumerate(_TABLE_FIELDS):
-                if n:
-                    parser.parse_punctuation(",")
-                parser.parse_keyword(name)
-                parser.parse_punctuation("=")
-                pos = parser.pos
-                attr = parser.parse_attribute()
-                if not isinstance(attr, DenseArrayBase):
-                    parser.raise_error(f"#tile.table: '{name}' must be a dense array",
-                                       pos, parser.pos)
-                values.append(attr)
-        return values
-
     def verify(self) -> None:
-        for name, elt in _TABLE_FIELDS:
-            if getattr(self, name).elt_type != elt:
-                raise VerifyException(f"#tile.table: '{name}' must be an array of {elt}")
+        self.verify_element_types()
         runs = self.runs
         if (len(runs.ptr) == 0 or runs.ptr[0] != 0 or runs.ptr[-1] != len(runs.start)
                 or (np.diff(runs.ptr) < 0).any()):

@@ -34,15 +34,12 @@ blocks and pieces, never with Nq x Nk.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 import numpy as np
 from xdsl.dialects.builtin import ArrayAttr, DenseArrayBase, i8, i32
-from xdsl.ir import Attribute, ParametrizedAttribute
 from xdsl.irdl import irdl_attr_definition
-from xdsl.parser import AttrParser
-from xdsl.printer import Printer
 from xdsl.utils.exceptions import VerifyException
+
+from attn_ir.dialects.tile import DenseArraysAttr
 
 ATTRIBUTE = "coalesced"
 """Name of the attribute of ``tile.attention`` that holds the plans."""
@@ -55,10 +52,11 @@ def _array(attr: DenseArrayBase, elt) -> np.ndarray:
 
 
 @irdl_attr_definition
-class CoalescedAttr(ParametrizedAttribute):
+class CoalescedAttr(DenseArraysAttr):
     """Query blocks and their key pieces (see the module doc)."""
 
     name = "tile.coalesced"
+    FIELDS = _FIELDS
     rows: DenseArrayBase
     ptr: DenseArrayBase
     start: DenseArrayBase
@@ -78,33 +76,8 @@ class CoalescedAttr(ParametrizedAttribute):
         out[4] = out[4].astype(bool)
         return tuple(out)
 
-    def print_parameters(self, printer: Printer) -> None:
-        with printer.in_angle_brackets():
-            for n, (name, _) in enumerate(_FIELDS):
-                printer.print_string(f"{', ' if n else ''}{name} = ")
-                printer.print_attribute(getattr(self, name))
-
-    @classmethod
-    def parse_parameters(cls, parser: AttrParser) -> Sequence[Attribute]:
-        values = []
-        with parser.in_angle_brackets():
-            for n, (name, _) in enumerate(_FIELDS):
-                if n:
-                    parser.parse_punctuation(",")
-                parser.parse_keyword(name)
-                parser.parse_punctuation("=")
-                pos = parser.pos
-                attr = parser.parse_attribute()
-                if not isinstance(attr, DenseArrayBase):
-                    parser.raise_error(f"#tile.coalesced: '{name}' must be a dense array",
-                                       pos, parser.pos)
-                values.append(attr)
-        return values
-
     def verify(self) -> None:
-        for name, elt in _FIELDS:
-            if getattr(self, name).elt_type != elt:
-                raise VerifyException(f"#tile.coalesced: '{name}' must be an array of {elt}")
+        self.verify_element_types()
         rows, ptr, start, end, _ = self.arrays
         if len(rows) < 1 or rows[0] != 0 or (np.diff(rows) <= 0).any():
             raise VerifyException("#tile.coalesced: 'rows' must rise strictly from 0")
