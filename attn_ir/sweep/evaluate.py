@@ -153,11 +153,11 @@ def _retarget(module, target) -> None:
 
 
 def _row(report, target) -> dict[str, Any]:
-    from attn_ir.backends.hwmodel import _energy
+    from attn_ir.backends.hwmodel import energy_breakdown
 
     if target.energy != type(target.energy)():
         for k in report.kernels:
-            k.energy_pj = _energy(target, Counter(k.ops),
+            k.energy_pj = energy_breakdown(target, Counter(k.ops),
                                   k.buffer_read_bytes + k.buffer_write_bytes,
                                   k.dram_read_bytes + k.dram_write_bytes)
     d = report.as_dict()

@@ -164,7 +164,7 @@ class Report:
         }
 
 
-def _energy(target: T.Target, ops: Counter, buf_bytes: int, dram_bytes: int) -> dict[str, float]:
+def energy_breakdown(target: T.Target, ops: Counter, buf_bytes: int, dram_bytes: int) -> dict[str, float]:
     e = target.energy
     exp_cost = e.exp if target.exp == "exact" else e.exp_pwl
     return {
@@ -175,6 +175,60 @@ def _energy(target: T.Target, ops: Counter, buf_bytes: int, dram_bytes: int) -> 
         "buffer": buf_bytes * e.buffer_byte,
         "dram": dram_bytes * e.dram_byte,
     }
+
+
+@dataclass
+class Tally:
+    """What a kernel's instructions add up to over their instances."""
+
+    ops: Counter = field(default_factory=Counter)
+    unit_macs: Counter = field(default_factory=Counter)
+    dram_read_bytes: int = 0
+    dram_write_bytes: int = 0
+    buffer_read_bytes: int = 0
+    buffer_write_bytes: int = 0
+
+
+def tally(instrs, counts: Counter, dram_instances=None) -> Tally:
+    """Operations, MACs per unit and bytes moved by ``instrs`` run
+    ``counts[instr.op]`` times each; ``dram_instances(instr, n)`` is how many
+    of those instances read DRAM (default: all of them)."""
+    out = Tally()
+    for instr in instrs:
+        n = counts[instr.op]
+        for kind, per in instr.ops.items():
+            out.ops[kind] += per * n
+        out.unit_macs[instr.unit] += instr.ops.get("mac", 0) * n
+        paid = n if dram_instances is None else dram_instances(instr, n)
+        out.dram_read_bytes += instr.dram_read_bytes * paid
+        out.dram_write_bytes += instr.dram_write_bytes * n
+        out.buffer_read_bytes += instr.buffer_read_bytes * n
+        out.buffer_write_bytes += instr.buffer_write_bytes * n
+    return out
+
+
+def assemble_report(kernel, target: T.Target, schedule: str, program, timeline,
+                    counts: Counter, totals: Tally, useful_ops: int,
+                    peak_ops_per_cycle: int | None = None, **fields) -> KernelReport:
+    """The one ``KernelReport`` builder of every kernel kind: cycles and busy
+    time from ``timeline``, counts from ``totals``, buffers from the kernel,
+    energy from the target's table; ``fields`` add kind-specific entries."""
+    buffers = buffer_bytes(kernel)
+    buf = totals.buffer_read_bytes + totals.buffer_write_bytes
+    dram = totals.dram_read_bytes + totals.dram_write_bytes
+    return KernelReport(
+        target=target.name, schedule=schedule, cycles=timeline.cycles,
+        clock_hz=target.clock_hz, useful_ops=useful_ops, area_mm2=target.area_mm2,
+        peak_ops_per_cycle=(target.peak_ops_per_cycle if peak_ops_per_cycle is None
+                            else peak_ops_per_cycle),
+        busy=dict(timeline.busy), ops=dict(totals.ops),
+        dram_read_bytes=totals.dram_read_bytes, dram_write_bytes=totals.dram_write_bytes,
+        buffer_read_bytes=totals.buffer_read_bytes,
+        buffer_write_bytes=totals.buffer_write_bytes,
+        buffer_peak_bytes=sum(buffers.values()), buffers=buffers,
+        energy_pj=energy_breakdown(target, totals.ops, buf, dram),
+        instances={i.op.name + f"#{n}": counts[i.op] for n, i in enumerate(program.all)},
+        trace=timeline.trace, **fields)
 
 
 def _first_tile_steps(kernel: A.KernelOp) -> int:
@@ -216,25 +270,16 @@ def kernel_report(kernel: A.KernelOp, record_trace: bool = False,
     timeline: Timeline = simulate(program, runs, record_trace)
     counts = instances if instances is not None else timeline.instances
     target = program.target
-    ops: Counter = Counter()
-    unit_macs: Counter = Counter()
-    dram_read = dram_write = buf_read = buf_write = 0
-    for instr in program.all:
-        n = counts[instr.op]
-        for kind, per in instr.ops.items():
-            ops[kind] += per * n
-        unit_macs[instr.unit] += instr.ops.get("mac", 0) * n
-        paid = n
+
+    def dram_instances(instr, n: int) -> int:
         if instr.kv_reuse:
             # Only the first query tile of each head loads K and V from DRAM.
-            paid = kernel.dims[0] * kernel.dims[1] * _first_tile_steps(kernel)
-        elif instr.block_shared > 1:
-            paid = block_tile_loads(kernel)
-        dram_read += instr.dram_read_bytes * paid
-        dram_write += instr.dram_write_bytes * n
-        buf_read += instr.buffer_read_bytes * n
-        buf_write += instr.buffer_write_bytes * n
-    buffers = buffer_bytes(kernel)
+            return kernel.dims[0] * kernel.dims[1] * _first_tile_steps(kernel)
+        if instr.block_shared > 1:
+            return block_tile_loads(kernel)
+        return n
+
+    totals = tally(program.all, counts, dram_instances)
     b, h, nq, nk, d, dv = kernel.dims
     pattern = kernel.pattern.pattern
     if pattern.uses_mask:
@@ -242,21 +287,11 @@ def kernel_report(kernel: A.KernelOp, record_trace: bool = False,
     else:
         per_head = [pattern.nnz(nq, nk, hh) for hh in range(h if pattern.head_dependent else 1)]
         nnz = b * (sum(per_head) if pattern.head_dependent else per_head[0] * h)
-    useful = 2 * nnz * (d + dv)
-    return KernelReport(
-        target=target.name, schedule=kernel.schedule.data if kernel.schedule else "generic",
-        cycles=timeline.cycles, clock_hz=target.clock_hz, useful_ops=useful,
-        area_mm2=target.area_mm2,
-        peak_ops_per_cycle=target.peak_ops_per_cycle, busy=dict(timeline.busy),
-        ops=dict(ops), dram_read_bytes=dram_read, dram_write_bytes=dram_write,
-        buffer_read_bytes=buf_read, buffer_write_bytes=buf_write,
-        buffer_peak_bytes=sum(buffers.values()), buffers=buffers,
-        energy_pj=_energy(target, ops, buf_read + buf_write, dram_read + dram_write),
-        instances={i.op.name + f"#{n}": counts[i.op] for n, i in enumerate(program.all)},
-        trace=timeline.trace,
-        array_busy=dict(timeline.array_busy), unit_macs=dict(unit_macs),
-        unit_lanes={u: target.lanes(u) for u in timeline.busy if target.lanes(u) > 1},
-    )
+    return assemble_report(
+        kernel, target, kernel.schedule.data if kernel.schedule else "generic", program,
+        timeline, counts, totals, useful_ops=2 * nnz * (d + dv),
+        array_busy=dict(timeline.array_busy), unit_macs=dict(totals.unit_macs),
+        unit_lanes={u: target.lanes(u) for u in timeline.busy if target.lanes(u) > 1})
 
 
 @register_impls

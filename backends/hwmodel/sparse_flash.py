@@ -28,7 +28,7 @@ from xdsl.dialects.builtin import MemRefType
 from xdsl.interpreter import Interpreter, InterpreterFunctions, impl, register_impls
 
 from attn_ir.reference import sparse_flash as SF
-from attn_ir.backends.hwmodel import KernelReport, _energy
+from attn_ir.backends.hwmodel import KernelReport, assemble_report, tally
 from attn_ir.backends.hwmodel.executor import (
     KernelExecution,
     exp_function,
@@ -38,7 +38,6 @@ from attn_ir.backends.hwmodel.extension import HardwareExtension
 from attn_ir.backends.hwmodel.program import build_program
 from attn_ir.backends.hwmodel.timing import simulate
 from attn_ir.dialects.sparse_flash.accel import DmaLoadIndexOp, IndexedKernelOp, TileScanOp
-from attn_ir.dialects.accel import buffer_bytes
 
 
 def runtime_lanes(kernel: IndexedKernelOp, classes: np.ndarray) -> Lanes:
@@ -162,30 +161,11 @@ def indexed_kernel_report(kernel: IndexedKernelOp, steps: np.ndarray, attended: 
     program = build_program(kernel)  # type: ignore[arg-type]
     timeline = simulate(program, _lane_runs(steps), record_trace)
     counts = instances if instances is not None else timeline.instances
-    target = program.target
-    ops: Counter = Counter()
-    dram_read = dram_write = buf_read = buf_write = 0
-    for instr in program.all:
-        n = counts[instr.op]
-        for kind, per in instr.ops.items():
-            ops[kind] += per * n
-        dram_read += instr.dram_read_bytes * n
-        dram_write += instr.dram_write_bytes * n
-        buf_read += instr.buffer_read_bytes * n
-        buf_write += instr.buffer_write_bytes * n
-    buffers = buffer_bytes(kernel)
     _, _, _, _, d, dv = kernel.dims
-    return KernelReport(
-        target=target.name, schedule=kernel.schedule.data if kernel.schedule else "generic",
-        cycles=timeline.cycles, clock_hz=target.clock_hz, useful_ops=2 * attended * (d + dv),
-        area_mm2=target.area_mm2,
-        peak_ops_per_cycle=target.peak_ops_per_cycle, busy=dict(timeline.busy),
-        ops=dict(ops), dram_read_bytes=dram_read, dram_write_bytes=dram_write,
-        buffer_read_bytes=buf_read, buffer_write_bytes=buf_write,
-        buffer_peak_bytes=sum(buffers.values()), buffers=buffers,
-        energy_pj=_energy(target, ops, buf_read + buf_write, dram_read + dram_write),
-        instances={i.op.name + f"#{n}": counts[i.op] for n, i in enumerate(program.all)},
-        trace=timeline.trace, counters=counters)
+    return assemble_report(
+        kernel, program.target, kernel.schedule.data if kernel.schedule else "generic",
+        program, timeline, counts, tally(program.all, counts),
+        useful_ops=2 * attended * (d + dv), counters=counters)
 
 
 def time_indexed_kernel(kernel: IndexedKernelOp, record_trace: bool = False,

@@ -36,7 +36,7 @@ from attn_ir import patterns as P
 from attn_ir.reference import spatten as S
 from attn_ir import targets as T
 from attn_ir.reference import weighted_values
-from attn_ir.backends.hwmodel import KernelReport, _energy
+from attn_ir.backends.hwmodel import KernelReport, assemble_report, tally
 from attn_ir.backends.hwmodel.executor import exp_function
 from attn_ir.backends.hwmodel.extension import HardwareExtension
 from attn_ir.backends.hwmodel.program import Instr, _instr
@@ -569,29 +569,26 @@ def kernel_report(kernel: AS.RegionKernel, record_trace: bool = False,
     if execution is not None:
         assert all(counts[i.op] == execution.instances[i.op] for i in program.all), \
             "the timeline's instance counts differ from the functional run's"
-    ops: Counter = Counter()
-    dram_read = dram_write = buf_read = buf_write = 0
+    # DRAM bytes follow the rows each transfer really moves (the lanes that
+    # refetched, the tokens kept), not the instances' nominal sizes.
+    totals = tally(program.all, counts)
+    totals.dram_read_bytes = totals.dram_write_bytes = 0
     counters: Counter = Counter()
     refetch_lanes = int(refetched.sum())
     for instr in program.all:
-        n = counts[instr.op]
-        for kind, per in instr.ops.items():
-            ops[kind] += per * n
-        buf_read += instr.buffer_read_bytes * n
-        buf_write += instr.buffer_write_bytes * n
         op = instr.op
         if isinstance(op, (AS.DmaGatherOp, AS.DmaStoreRowsOp)) and not _is_state(op):
             rows = _transfer_rows(op, kernel, lanes, refetch_lanes)
             bits = op.bits.value.data if op.bits is not None else _bits(op.dest)
             size = math.ceil(rows * _row_elements(op) * bits / 8)
             if isinstance(op, AS.DmaGatherOp):
-                dram_read += size
+                totals.dram_read_bytes += size
                 counters[{"q": "queries_fetched", "k_msb": "keys_fetched",
                           "k_lsb": "key_lsbs_fetched", "v_msb": "values_fetched"}[
                               op.tile.data]] += rows
                 counters[f"{op.tile.data}_dram_bytes"] += size
             else:
-                dram_write += size
+                totals.dram_write_bytes += size
     useful = 0
     if isinstance(kernel, AS.ProgressiveKernelOp):
         b, hk, nq, nk, d, dv = kernel.dims
@@ -605,18 +602,10 @@ def kernel_report(kernel: AS.RegionKernel, record_trace: bool = False,
         counters["topk_selections"] += sum(counts[i.op] for i in program.all
                                            if isinstance(i.op, AS.TopKInstrOp))
     arrays = 2 if target.unit_of("spmm") != target.unit_of("sddmm") else 1
-    buffers = A.buffer_bytes(kernel)
-    return KernelReport(
-        target=target.name, schedule="spatten", cycles=timeline.cycles,
-        area_mm2=target.area_mm2,
-        clock_hz=target.clock_hz, useful_ops=useful,
-        peak_ops_per_cycle=target.peak_ops_per_cycle * arrays, busy=dict(timeline.busy),
-        ops=dict(ops), dram_read_bytes=dram_read, dram_write_bytes=dram_write,
-        buffer_read_bytes=buf_read, buffer_write_bytes=buf_write,
-        buffer_peak_bytes=sum(buffers.values()), buffers=buffers,
-        energy_pj=_energy(target, ops, buf_read + buf_write, dram_read + dram_write),
-        instances={i.op.name + f"#{n}": counts[i.op] for n, i in enumerate(program.all)},
-        trace=timeline.trace, counters=dict(counters))
+    return assemble_report(kernel, target, "spatten", program, timeline, counts, totals,
+                           useful_ops=useful,
+                           peak_ops_per_cycle=target.peak_ops_per_cycle * arrays,
+                           counters=dict(counters))
 
 
 def _refetched_lanes(kernel: AS.RegionKernel, execution: SpAttenExecution) -> np.ndarray:
