@@ -135,7 +135,7 @@ def static_case(name: str, pattern: P.Pattern, n: int, repeat: int, sample: int,
 
     from attn_ir.backends.torch import block_masks
     from attn_ir.backends.torch.kernels import compiled_flex
-    from attn_ir.backends.torch.mask_mods import pattern_mask_mod
+    from attn_ir.interop.flex import pattern_mask_mod
     from attn_ir.dialects.tile import TiledAttentionOp, tile_tables
 
     shape = (1, HEADS, n, DIM)

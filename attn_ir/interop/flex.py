@@ -9,7 +9,16 @@ shapes ``[B, H, Q blocks]`` and ``[B, H, Q blocks, KV blocks]``, the
 listed blocks first in ascending order and the others after them; a block
 that a short last query or key block cuts is never full (FlexAttention pads
 the mask with False).  ``mask_mod`` (the same predicate as the pattern's
-``attends``, as torch operations) masks inside the partial blocks::
+``attends``, as torch operations) masks inside the partial blocks.  It is
+written as arithmetic on the indices wherever a family has a closed form:
+FlexAttention evaluates it for every pair of a partial block inside its
+kernel, and a gather from a captured tensor (a memory load per pair) ran 13x
+slower on an H200 than the same mask as comparisons.  A global token list
+becomes comparisons against its runs of consecutive tokens (a lookup past
+``MAX_RUNS`` runs), per-head dilations a ``where`` chain over the heads;
+only BigBird's random blocks, ``#attn.tiles`` tables and the mask operand
+read a tensor.  The torch backend uses the same functions
+(``pattern_mask_mod``, ``part_mask_mod``)::
 
     from torch.nn.attention.flex_attention import flex_attention
     from attn_ir import patterns
@@ -32,7 +41,7 @@ torch is the optional ``interop`` extra (``pip install -e ".[interop]"``).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from contextlib import nullcontext
 
 import numpy as np
@@ -66,7 +75,7 @@ def mask_mod(pattern: P.Pattern, nq: int, nk: int, mask=None,
     pattern.validate(nq, nk, _heads_of(pattern, mask))
     if pattern.uses_mask and mask is None:
         raise P.PatternError("the pattern uses #attn.mask: pass its data as mask=")
-    fn = _mask_mod(pattern, nq, nk, mask, device)
+    fn = pattern_mask_mod(pattern, nq, nk, device, mask)
     setattr(fn, PATTERN_ATTRIBUTE, (pattern, nq, nk))
     fn.__doc__ = f"mask_mod of {_short(pattern)} on {nq} queries and {nk} keys"
     return fn
@@ -87,31 +96,71 @@ def _heads_of(pattern: P.Pattern, mask) -> int:
     return 1 if mask is None else np.shape(mask)[1]
 
 
+MAX_RUNS = 16
+"""Runs of consecutive indices compared inline; a longer list is a lookup."""
+
+
+def runs_of(indices: Sequence[int]) -> list[tuple[int, int]]:
+    """Sorted distinct indices as (first, last) runs of consecutive ones."""
+    values = np.unique(np.asarray(indices, np.int64))
+    if len(values) == 0:
+        return []
+    breaks = np.flatnonzero(np.diff(values) != 1) + 1
+    starts = np.concatenate(([0], breaks))
+    ends = np.concatenate((breaks - 1, [len(values) - 1]))
+    return [(int(values[s]), int(values[e])) for s, e in zip(starts, ends)]
+
+
+def in_runs(x: torch.Tensor, runs: list[tuple[int, int]]) -> torch.Tensor:
+    """Whether x lies in one of the runs, as comparisons."""
+    out = None
+    for first, last in runs:
+        term = (x == first) if first == last else (x >= first) & (x <= last)
+        out = term if out is None else out | term
+    return out if out is not None else x < 0  # no runs: nothing (indices are >= 0)
+
+
 def _lookup(table: torch.Tensor, *index: torch.Tensor) -> torch.Tensor:
     """``table[index]`` with every index clamped into range."""
     return table[tuple(i.clamp(0, n - 1) for i, n in zip(index, table.shape))]
 
 
-def _mask_mod(p: P.Pattern, nq: int, nk: int, mask, device) -> MaskMod:
-    def tensor(values, dtype):
-        return torch.as_tensor(np.asarray(values), dtype=dtype, device=device)
+def _membership(indices: Sequence[int], n: int, device) -> Callable[[torch.Tensor], torch.Tensor]:
+    runs = runs_of(indices)
+    if len(runs) <= MAX_RUNS:
+        return lambda x: in_runs(x, runs)
+    table = torch.zeros(n + 1, dtype=torch.bool, device=device)
+    table[torch.as_tensor(sorted(set(indices)), dtype=torch.int64, device=device)] = True
+    return lambda x: _lookup(table, x.clamp(max=n))
 
+
+def pattern_mask_mod(p: P.Pattern, nq: int, nk: int, device=None, mask=None) -> MaskMod:
+    """The predicate of ``p`` on ``nq`` x ``nk`` (``mask``: the mask
+    operand's data [B|1, H|1, Nq, Nk], a tensor on ``device``)."""
     match p:
         case P.Dense():
-            return lambda b, h, q, kv: (q >= 0) | (kv >= 0) | True
+            return lambda b, h, q, kv: (q >= 0) & (kv >= 0)
         case P.Causal(offset=offset):
             return lambda b, h, q, kv: kv <= q + offset
         case P.Window(left=left, right=right, dilation=dilation):
-            if len(set(dilation)) == 1 and dilation[0] == 1:
-                # Comparisons against q only: no N x N integer temporaries.
-                return lambda b, h, q, kv: (kv >= q - left) & (kv <= q + right)
-            dil = tensor(dilation, torch.int64)
+            if len(set(dilation)) == 1:
+                d = int(dilation[0])
+                if d == 1:
+                    return lambda b, h, q, kv: (kv >= q - left) & (kv <= q + right)
 
-            def window(b, h, q, kv):
-                d = _lookup(dil, h if len(dilation) > 1 else h * 0)
+                def window(b, h, q, kv):
+                    diff = kv - q
+                    return (diff % d == 0) & (diff >= -left * d) & (diff <= right * d)
+                return window
+            per_head = [int(x) for x in dilation]
+
+            def window_per_head(b, h, q, kv):
+                d = h * 0 + per_head[-1]
+                for head, value in enumerate(per_head[:-1]):
+                    d = torch.where(h == head, value, d)
                 diff = kv - q
                 return (diff % d == 0) & (diff >= -left * d) & (diff <= right * d)
-            return window
+            return window_per_head
         case P.Window2D(grid=(rows, cols), window=(wr, wc), offset=offset):
             def window2d(b, h, q, kv):
                 li, lj = q - offset, kv - offset
@@ -120,24 +169,19 @@ def _mask_mod(p: P.Pattern, nq: int, nk: int, mask, device) -> MaskMod:
                         & ((li % cols - lj % cols).abs() <= wc // 2))
             return window2d
         case P.Global(indices=indices):
-            n = max(nq, nk)
-            is_global = torch.zeros(n + 1, dtype=torch.bool, device=device)
-            is_global[torch.as_tensor(sorted(set(indices)), dtype=torch.int64)] = True
-
-            def global_(b, h, q, kv):
-                # Index n (clamped to) is False: positions past the end are not global.
-                return _lookup(is_global, q.clamp(max=n)) | _lookup(is_global, kv.clamp(max=n))
-            return global_
+            member = _membership(indices, max(nq, nk), device)
+            return lambda b, h, q, kv: member(q) | member(kv)
         case P.BlockLocal(block=block, left=left, right=right):
             def block_local(b, h, q, kv):
                 d = kv // block - q // block
                 return (d >= -left) & (d <= right)
             return block_local
         case P.RandomBlocks(block=block):
+            # No closed form: the seeded choice is data (a small block table).
             chosen = p.chosen(nq, nk)
             table = np.zeros((len(chosen), -(-nk // block)), bool)
             np.put_along_axis(table, chosen, True, axis=1)
-            picked = tensor(table, torch.bool)
+            picked = torch.as_tensor(table, dtype=torch.bool, device=device)
             return lambda b, h, q, kv: _lookup(picked, q // block, kv // block)
         case P.Strided(stride=stride):
             def strided(b, h, q, kv):
@@ -146,12 +190,13 @@ def _mask_mod(p: P.Pattern, nq: int, nk: int, mask, device) -> MaskMod:
             return strided
         case P.Fixed(stride=stride, summary=summary):
             def fixed(b, h, q, kv):
-                same_block = kv // stride == q // stride
-                is_summary = kv % stride >= stride - summary
-                return (kv <= q) & (same_block | is_summary)
+                return (kv <= q) & ((kv // stride == q // stride)
+                                    | (kv % stride >= stride - summary))
             return fixed
         case P.MaskOperand():
-            data = torch.as_tensor(np.asarray(mask), dtype=torch.bool, device=device)
+            if mask is None:
+                raise P.PatternError("#attn.mask: the mask operand's data is needed")
+            data = torch.as_tensor(mask, dtype=torch.bool, device=device)
             if data.dim() != 4:
                 raise P.PatternError(f"#attn.mask: the mask must be [B|1, H|1, Nq, Nk], "
                                      f"got shape {tuple(data.shape)}")
@@ -159,8 +204,9 @@ def _mask_mod(p: P.Pattern, nq: int, nk: int, mask, device) -> MaskMod:
             return lambda b, h, q, kv: _lookup(
                 data, b if per_batch else b * 0, h if per_head else h * 0, q, kv)
         case P.Tiles(block=(bq, bk)):
-            kinds = tensor(p.kinds, torch.int32)
-            bits = tensor(p.bits if len(p.bits) else np.zeros((1, bq, bk), bool), torch.bool)
+            kinds = torch.as_tensor(p.kinds, dtype=torch.int32, device=device)
+            bits = torch.as_tensor(p.bits if len(p.bits) else np.zeros((1, bq, bk), bool),
+                                   dtype=torch.bool, device=device)
             per_head = p.num_table_heads > 1
 
             def tiles(b, h, q, kv):
@@ -169,22 +215,30 @@ def _mask_mod(p: P.Pattern, nq: int, nk: int, mask, device) -> MaskMod:
                 return ((kind == FULL) | partial) & (q < nq) & (kv < nk)
             return tiles
         case P.Union(patterns=parts) | P.Intersection(patterns=parts):
-            mods = [_mask_mod(c, nq, nk, mask, device) for c in parts]
-            if isinstance(p, P.Union):
-                def union(b, h, q, kv):
-                    out = mods[0](b, h, q, kv)
-                    for m in mods[1:]:
-                        out = out | m(b, h, q, kv)
-                    return out
-                return union
+            mods = [pattern_mask_mod(c, nq, nk, device, mask) for c in parts]
+            union = isinstance(p, P.Union)
 
-            def intersection(b, h, q, kv):
+            def combination(b, h, q, kv):
                 out = mods[0](b, h, q, kv)
                 for m in mods[1:]:
-                    out = out & m(b, h, q, kv)
+                    out = (out | m(b, h, q, kv)) if union else (out & m(b, h, q, kv))
                 return out
-            return intersection
+            return combination
     raise NotImplementedError(f"no FlexAttention mask_mod for #attn.{p.mnemonic}")
+
+
+def part_mask_mod(p: P.Pattern, nq: int, nk: int, device=None, mask=None,
+                  only_rows: Sequence[int] | None = None,
+                  except_rows: Sequence[int] | None = None) -> MaskMod:
+    """``pattern_mask_mod`` restricted to the query rows ``only_rows`` or to
+    all but ``except_rows`` (a part of ``tile.attention_part``)."""
+    base = pattern_mask_mod(p, nq, nk, device, mask)
+    if only_rows is None and except_rows is None:
+        return base
+    member = _membership(only_rows if only_rows is not None else except_rows, nq, device)
+    if only_rows is not None:
+        return lambda b, h, q, kv: base(b, h, q, kv) & member(q)
+    return lambda b, h, q, kv: base(b, h, q, kv) & ~member(q)
 
 
 # -- to_block_mask --------------------------------------------------------------

@@ -9,7 +9,7 @@ extra, imported only when this backend is asked for).
 ``tile.attention`` and the parts of ``attn-split-parts`` run as
 FlexAttention with a BlockMask built from their tile tables
 (``block_masks``) and a mask_mod written as index arithmetic
-(``mask_mods``); the few global rows of a rows part run as split-K dense
+(``attn_ir.interop.flex``); the few global rows of a rows part run as split-K dense
 rows (``kernels``); each system's ops by its ``TorchExtension``
 (``attn_ir.backends.torch.<system>``).
 ``attn-run --backend torch --device cuda`` runs a file or a preset.

@@ -35,7 +35,7 @@ from xdsl.ir import Operation, SSAValue
 from attn_ir import patterns as P
 from attn_ir.backends.registry import BackendError
 from attn_ir.backends.torch import block_masks, kernels
-from attn_ir.backends.torch.mask_mods import part_mask_mod
+from attn_ir.interop.flex import part_mask_mod
 from attn_ir.dialects import tile
 from attn_ir.dialects.tile_parts import AttentionPartOp, MergePartsOp
 

@@ -13,7 +13,8 @@ torch = pytest.importorskip("torch")
 import attn_ir  # noqa: E402
 from attn_ir import reference  # noqa: E402
 from attn_ir.reference import sparse_flash as SF  # noqa: E402
-from attn_ir.backends.torch import block_masks, mask_mods  # noqa: E402
+from attn_ir.backends.torch import block_masks  # noqa: E402
+from attn_ir.interop import flex  # noqa: E402
 from attn_ir.builder import attention  # noqa: E402
 from attn_ir.builder.sparse_flash import hash_attention, qk_drop_attention  # noqa: E402
 from attn_ir.dialects.tile import tile_tables  # noqa: E402
@@ -56,7 +57,7 @@ def test_mask_mod_equals_the_pattern(text):
     pattern = parse_pattern(text)
     heads = 3
     b, h, q, kv = indices(heads)
-    got = mask_mods.pattern_mask_mod(pattern, N, N)(b.long(), h, q, kv)
+    got = flex.pattern_mask_mod(pattern, N, N)(b.long(), h, q, kv)
     got = torch.broadcast_to(got, (heads, N, N)).numpy()
     for head in range(heads):
         np.testing.assert_array_equal(got[head], pattern.dense_mask(N, N, head))
@@ -64,7 +65,7 @@ def test_mask_mod_equals_the_pattern(text):
 
 def test_mask_mod_of_closed_forms_reads_no_tensor():
     """Global tokens as comparisons: the function captures no tensor."""
-    mm = mask_mods.pattern_mask_mod(parse_pattern(PATTERNS[11]), N, N)
+    mm = flex.pattern_mask_mod(parse_pattern(PATTERNS[11]), N, N)
 
     def captured(fn, seen=None):
         seen = seen if seen is not None else set()
@@ -82,11 +83,11 @@ def test_mask_mod_of_closed_forms_reads_no_tensor():
         return False
 
     assert not captured(mm)
-    assert captured(mask_mods.pattern_mask_mod(parse_pattern(PATTERNS[8]), N, N))
+    assert captured(flex.pattern_mask_mod(parse_pattern(PATTERNS[8]), N, N))
 
 
 def test_runs_of_indices():
-    assert mask_mods.runs_of([5, 0, 1, 2, 9, 10]) == [(0, 2), (5, 5), (9, 10)]
+    assert flex.runs_of([5, 0, 1, 2, 9, 10]) == [(0, 2), (5, 5), (9, 10)]
 
 
 def kernel_view(bm, nq: int, nk: int, heads: int) -> np.ndarray:
@@ -121,7 +122,7 @@ def test_block_mask_from_tile_tables_is_the_pattern(text, blocks):
     heads = 3
     bq, bk = blocks
     tables = tile_tables(pattern, N, N, heads, bq, bk)
-    mm = mask_mods.pattern_mask_mod(pattern, N, N)
+    mm = flex.pattern_mask_mod(pattern, N, N)
     bm = block_masks.from_tables(tables, 1, heads, N, N, bq, bk, mm, "cpu")
     got = kernel_view(bm, N, N, heads)
     for head in range(heads):
