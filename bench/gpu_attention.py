@@ -242,7 +242,7 @@ def sparse_flash_case(kind: str, n: int, backward: bool, repeat: int, sample: in
         }
     # The data-dependent tile table: classes and BlockMask on the device.
     from attn_ir.backends.torch import block_masks
-    from attn_ir.backends.torch.sparse_flash import tile_maps
+    from attn_ir.backends.torch.sparse_flash import range_blocks, row_ranges
 
     host = [x.float().cpu().numpy() for x in (q, k, v)]
     if kind == "sf-hash":
@@ -268,10 +268,9 @@ def sparse_flash_case(kind: str, n: int, backward: bool, repeat: int, sample: in
         def allowed(rows):
             return lambda r0, r1: ((np.arange(n)[None, None, :] <= rows[None, r0:r1, None])
                                    & q_kept[:, rows[r0:r1], None] & k_kept[:, None, :])
-    _, build = host_ms(lambda: block_masks.from_classes(
-        *tile_maps(*pos, 128, 128, n if kind == "sf-hash" else n // 2,
-                   n if kind == "sf-hash" else n // 2), 128, 128,
-        n if kind == "sf-hash" else n // 2, n if kind == "sf-hash" else n // 2, None))
+    m = n if kind == "sf-hash" else n // 2
+    _, build = host_ms(lambda: block_masks.from_device_tables(
+        *range_blocks(*row_ranges(*pos), 128, 128, m), 128, 128, m, m, None, False))
     result["block_mask_build_ms"] = build
     if not backward:
         with torch.no_grad():

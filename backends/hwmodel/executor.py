@@ -71,15 +71,110 @@ def _np_dtype(value: SSAValue) -> np.dtype:
     return np.dtype(np.float64 if bits == 64 else np.float32)
 
 
-class KernelExecution:
+class LaneExecution:
+    """The instruction semantics that every kernel's executor shares, on
+    lane-chunked buffers (``buffers[value]`` is [lanes of the chunk, *shape]):
+    fill, scale, reduce, exp, normalize, sddmm's store, spmm.  A handler
+    takes ``(op, lanes, active, step)``: the chunk's lanes, the positions of
+    the active ones in the chunk, and the step (None outside ``accel.step``).
+    Subclasses give ``step_width`` (key columns per step) and the
+    kernel-specific instructions: ``KernelExecution`` runs ``accel.kernel``
+    and its extensions; a system whose kernel ops carry their own program
+    (region kernels) subclasses this for its executor."""
+
+    step_width: int
+    buffers: dict[SSAValue, np.ndarray]
+
+    def __init__(self, target: T.Target):
+        self.target = target
+        self.exp = exp_function(target)
+
+    def buf(self, value: SSAValue) -> np.ndarray:
+        return self.buffers[value]
+
+    def step_slice(self, step: int | None, width: int) -> slice:
+        """Columns ``width`` wide that step ``step`` writes in a buffer
+        spanning all steps."""
+        start = (step or 0) * self.step_width
+        return slice(start, start + width)
+
+    def _fill(self, op: A.FillOp, lanes, active, step):
+        self.buf(op.dest)[active] = op.value.value.data
+
+    def _scale(self, op: A.ScaleOp, lanes, active, step):
+        self.buf(op.data)[active] *= op.factor.value.data
+
+    def store_scores(self, op: A.SddmmOp, active, step, scores: np.ndarray) -> None:
+        """``accel.sddmm``'s result (masked scores) into its buffer: the
+        step's columns when sliced, else the whole buffer."""
+        out = self.buf(op.scores)
+        if op.sliced is not None and op.sliced.value.data:
+            out[active, :, self.step_slice(step, scores.shape[2])] = scores
+        else:
+            out[active] = scores
+
+    def _reduce(self, op: A.ReduceOp, lanes, active, step):
+        src = self.buf(op.source)[active]
+        dest = self.buf(op.dest)
+        if op.sliced is not None and op.sliced.value.data:
+            part = src[:, :, self.step_slice(step, self.step_width)]
+            if op.kind.data == "max":
+                dest[active] = np.maximum(dest[active], part.max(axis=-1, initial=-np.inf))
+            else:
+                dest[active] += part.sum(axis=-1)
+        elif op.kind.data == "max":
+            dest[active] = src.max(axis=-1, initial=-np.inf)
+        else:
+            dest[active] = src.sum(axis=-1)
+
+    def _exp(self, op: A.ExpOp, lanes, active, step):
+        data = self.buf(op.data)
+        x = data[active]
+        if op.shift is not None:
+            shift = self.buf(op.shift)[active]
+            shift = np.where(np.isneginf(shift), 0.0, shift)
+            with np.errstate(invalid="ignore"):
+                x = np.where(np.isneginf(x), -np.inf,
+                             x - (shift if shift.ndim == x.ndim else shift[..., None]))
+        if op.factor is not None:
+            x = x * op.factor.value.data
+        y = self.exp(x)
+        over = np.isposinf(y) & np.isfinite(x)
+        if over.any():
+            self.exp_overflowed(lanes, over)
+        data[active] = y
+
+    def exp_overflowed(self, lanes: np.ndarray, over: np.ndarray) -> None:
+        """Called with the [lanes, ...] elements whose exp overflowed."""
+
+    def _normalize(self, op: A.NormalizeOp, lanes, active, step):
+        data = self.buf(op.data)
+        total = self.buf(op.total)[active]
+        # "!= 0", not "> 0": a NaN sum (from NaN inputs) must reach the output.
+        denom = np.where(total != 0, total, 1.0)[..., None]
+        cols = (self.step_slice(step, self.step_width)
+                if op.sliced is not None and op.sliced.value.data else slice(None))
+        data[active, ..., cols] = np.where((total != 0)[..., None],
+                                           data[active, ..., cols] / denom, 0.0)
+
+    def _spmm(self, op: A.SpmmOp, lanes, active, step):
+        p, v = self.buf(op.p)[active], self.buf(op.v)[active]
+        out = self.buf(op.out)
+        if op.sliced is not None and op.sliced.value.data:
+            out[active] += weighted_values(p[:, :, self.step_slice(step, v.shape[1])], v)
+        else:
+            out[active] = weighted_values(p, v)
+
+
+class KernelExecution(LaneExecution):
     """Runs one kernel.  ``run`` returns the output array; ``instances``
     counts how many times each instruction ran (summed over lanes)."""
 
     def __init__(self, kernel: A.KernelOp, arrays: list[np.ndarray]):
+        super().__init__(kernel.target.target)
         self.kernel = kernel
-        self.target = kernel.target.target
-        self.exp = exp_function(self.target)
         self.lanes: Lanes = kernel_lanes(kernel)
+        self.step_width = self.lanes.cols
         self.pattern = kernel.pattern.pattern
         b, h, nq, nk, d, dv = kernel.dims
         self.dims = kernel.dims
@@ -142,9 +237,6 @@ class KernelExecution:
             getattr(self, "_" + op.name.split(".")[1])(op, lanes[active], active, step)
         self.instances[op] += len(active)
 
-    def buf(self, value: SSAValue) -> np.ndarray:
-        return self.buffers[value]
-
     # -- index helpers -----------------------------------------------------------
 
     def _rows(self, lanes: np.ndarray) -> np.ndarray:
@@ -201,9 +293,6 @@ class KernelExecution:
         ln, r = np.nonzero(ok)
         self.out[self.lanes.batch[lanes[ln]], self.lanes.head[lanes[ln]], rows[ln, r]] = src[ln, r]
 
-    def _fill(self, op: A.FillOp, lanes, active, step):
-        self.buf(op.dest)[active] = op.value.value.data
-
     def _allowed(self, lanes, step, s_shape) -> np.ndarray:
         """[n, rows, cols] pairs that attend (and are in range) for this step."""
         _, _, nq, nk, _, _ = self.dims
@@ -251,7 +340,6 @@ class KernelExecution:
 
     def _sddmm(self, op: A.SddmmOp, lanes, active, step):
         q, k = self.buf(op.q)[active], self.buf(op.k)[active]
-        out = self.buf(op.scores)
         if self.lanes.band is not None:
             rows, cols = q.shape[1], self.lanes.cols
             # Row r meets band keys r .. r + cols - 1: one batched matmul
@@ -264,30 +352,7 @@ class KernelExecution:
         else:
             s = q @ k.transpose(0, 2, 1)
         allowed = self._allowed(lanes, step, s.shape[1:])
-        if op.sliced is not None and op.sliced.value.data:
-            width = s.shape[2]
-            out[active, :, step * width:(step + 1) * width] = np.where(allowed, s, -np.inf)
-        else:
-            out[active] = np.where(allowed, s, -np.inf)
-
-    def _scale(self, op: A.ScaleOp, lanes, active, step):
-        self.buf(op.data)[active] *= op.factor.value.data
-
-    def _reduce(self, op: A.ReduceOp, lanes, active, step):
-        src = self.buf(op.source)[active]
-        if op.sliced is not None and op.sliced.value.data:
-            width = self.lanes.cols
-            part = src[:, :, step * width:(step + 1) * width]
-            dest = self.buf(op.dest)
-            if op.kind.data == "max":
-                dest[active] = np.maximum(dest[active], part.max(axis=-1, initial=-np.inf))
-            else:
-                dest[active] += part.sum(axis=-1)
-            return
-        if op.kind.data == "max":
-            self.buf(op.dest)[active] = src.max(axis=-1, initial=-np.inf)
-        else:
-            self.buf(op.dest)[active] = src.sum(axis=-1)
+        self.store_scores(op, active, step, np.where(allowed, s, -np.inf))
 
     def _max_update(self, op: A.MaxUpdateOp, lanes, active, step):
         running = self.buf(op.running)
@@ -297,47 +362,31 @@ class KernelExecution:
             self.buf(op.factor)[active] = np.where(np.isneginf(old), 0.0, self.exp(old - new))
         running[active] = new
 
-    def _exp(self, op: A.ExpOp, lanes, active, step):
-        data = self.buf(op.data)
-        x = data[active]
-        if op.shift is not None:
-            shift = self.buf(op.shift)[active]
-            shift = np.where(np.isneginf(shift), 0.0, shift)
-            with np.errstate(invalid="ignore"):
-                x = np.where(np.isneginf(x), -np.inf,
-                             x - (shift if shift.ndim == x.ndim else shift[..., None]))
-        if op.factor is not None:
-            x = x * op.factor.value.data
-        y = self.exp(x)
-        over = np.isposinf(y) & np.isfinite(x)
-        if over.any():
-            # A datapath without a running max (SALO) overflows its exp on
-            # large logits: record which query rows, for the report.
-            rows = self._rows(lanes)
-            ln, r = np.nonzero(over.reshape(over.shape[0], over.shape[1], -1).any(axis=2))
-            for lane_pos, row_pos in zip(ln, r):
-                lane = lanes[lane_pos]
-                self.overflowed.add((int(self.lanes.batch[lane]), int(self.lanes.head[lane]),
-                                     int(rows[lane_pos, row_pos])))
-        data[active] = y
+    def exp_overflowed(self, lanes: np.ndarray, over: np.ndarray) -> None:
+        # A datapath without a running max (SALO) overflows its exp on
+        # large logits: record which query rows, for the report.
+        rows = self._rows(lanes)
+        ln, r = np.nonzero(over.reshape(over.shape[0], over.shape[1], -1).any(axis=2))
+        for lane_pos, row_pos in zip(ln, r):
+            lane = lanes[lane_pos]
+            self.overflowed.add((int(self.lanes.batch[lane]), int(self.lanes.head[lane]),
+                                 int(rows[lane_pos, row_pos])))
 
     def _spmm(self, op: A.SpmmOp, lanes, active, step):
+        if self.lanes.band is None or (op.sliced is not None and op.sliced.value.data):
+            super()._spmm(op, lanes, active, step)
+            return
         p, v = self.buf(op.p)[active], self.buf(op.v)[active]
-        out = self.buf(op.out)
-        if op.sliced is not None and op.sliced.value.data:
-            width = v.shape[1]
-            out[active] += weighted_values(p[:, :, step * width:(step + 1) * width], v)
-        elif self.lanes.band is not None:
-            rows, cols = p.shape[1], self.lanes.cols
-            r_idx, c_idx = np.indices((rows, cols))
-            banded = np.zeros((len(p), rows, rows + cols - 1), p.dtype)
-            banded[:, r_idx, r_idx + c_idx] = p[:, :, :cols]
-            o = weighted_values(banded, v[:, : rows + cols - 1])
-            if len(self.globals):
-                o = o + weighted_values(p[:, :, cols:], v[:, rows + cols - 1:])
-            out[active] = o
-        else:
-            out[active] = weighted_values(p, v)
+        # Row r meets band values r .. r + cols - 1: scatter its
+        # probabilities onto the band's diagonals, one batched matmul.
+        rows, cols = p.shape[1], self.lanes.cols
+        r_idx, c_idx = np.indices((rows, cols))
+        banded = np.zeros((len(p), rows, rows + cols - 1), p.dtype)
+        banded[:, r_idx, r_idx + c_idx] = p[:, :, :cols]
+        o = weighted_values(banded, v[:, : rows + cols - 1])
+        if len(self.globals):
+            o = o + weighted_values(p[:, :, cols:], v[:, rows + cols - 1:])
+        self.buf(op.out)[active] = o
 
     def _accumulate(self, op: A.AccumulateOp, lanes, active, step):
         f = self.buf(op.factor)[active]
@@ -356,17 +405,6 @@ class KernelExecution:
             (l_old[..., None] * acc[active] + l_tile[..., None] * self.buf(op.tile_out)[active]) / safe,
             acc[active])
         total[active] = l_new
-
-    def _normalize(self, op: A.NormalizeOp, lanes, active, step):
-        data = self.buf(op.data)
-        total = self.buf(op.total)[active]
-        denom = np.where(total != 0, total, 1.0)[..., None]
-        if op.sliced is not None and op.sliced.value.data:
-            cols = slice(step * self.lanes.cols, (step + 1) * self.lanes.cols)
-            data[active, :, cols] = np.where((total != 0)[..., None],
-                                             data[active, :, cols] / denom, 0.0)
-            return
-        data[active] = np.where((total != 0)[..., None], data[active] / denom, 0.0)
 
     def _running_max(self, op: A.RunningMaxOp, lanes, active, step):
         running = self.buf(op.running)

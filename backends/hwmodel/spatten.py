@@ -35,9 +35,8 @@ from xdsl.ir import Operation, SSAValue
 from attn_ir import patterns as P
 from attn_ir.reference import spatten as S
 from attn_ir import targets as T
-from attn_ir.reference import weighted_values
 from attn_ir.backends.hwmodel import KernelReport, assemble_report, tally
-from attn_ir.backends.hwmodel.executor import exp_function
+from attn_ir.backends.hwmodel.executor import LaneExecution
 from attn_ir.backends.hwmodel.extension import HardwareExtension
 from attn_ir.backends.hwmodel.program import Instr, _instr
 from attn_ir.backends.hwmodel.timing import Timeline, _Scoreboard
@@ -174,16 +173,17 @@ def kernel_lanes(kernel: AS.RegionKernel) -> KernelLanes:
 # -- functional execution -----------------------------------------------------------
 
 
-class SpAttenExecution:
+class SpAttenExecution(LaneExecution):
     """Runs one SpAtten kernel on its DRAM arrays; ``outputs`` after ``run``.
     ``instances`` counts instruction instances (summed over lanes),
     ``refetch_lanes`` the lanes that ran their refetch region and
-    ``requant_rows`` the rows flagged."""
+    ``requant_rows`` the rows flagged.  The accel instructions (sddmm's
+    store, exp, reduce, normalize, spmm, ...) are ``LaneExecution``'s; this
+    class adds SpAtten's own and runs them in float64 buffers."""
 
     def __init__(self, kernel: AS.RegionKernel, arrays: list[np.ndarray]):
+        super().__init__(kernel.target.target)
         self.kernel = kernel
-        self.target = kernel.target.target
-        self.exp = exp_function(self.target)
         self.lanes = kernel_lanes(kernel)
         self.dram: dict[SSAValue, np.ndarray] = {}
         args = kernel.body.block.args
@@ -201,7 +201,7 @@ class SpAttenExecution:
         if self.progressive:
             self.pattern = kernel.pattern.pattern
             self.context = kernel.context.value.data
-            self.block_k = kernel.block_k.value.data
+            self.block_k = self.step_width = kernel.block_k.value.data
             self.block_q = kernel.block_q.value.data
             b, hk = kernel.dims[:2]
             self.heads = (np.asarray(arrays[10], np.int64) if kernel.has_heads
@@ -238,11 +238,8 @@ class SpAttenExecution:
                 self._walk(op.body.block, chosen, step)
             else:
                 if len(active):
-                    getattr(self, "_" + op.name.split(".")[1])(op, active, step)
+                    getattr(self, "_" + op.name.split(".")[1])(op, self.chunk[active], active, step)
                 self.instances[op] += len(active)
-
-    def buf(self, value: SSAValue) -> np.ndarray:
-        return self.buffers[value]
 
     def _lane(self, active: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(batch, listed head, original head) of the active lanes."""
@@ -251,13 +248,9 @@ class SpAttenExecution:
         head = self.heads[b, hk] if self.progressive else hk
         return b, hk, head
 
-    def _step_slice(self, step: int | None, width: int) -> slice:
-        start = (step or 0) * self.block_k
-        return slice(start, start + width)
-
     # -- instructions -------------------------------------------------------------
 
-    def _dma_gather(self, op: AS.DmaGatherOp, active, step):
+    def _dma_gather(self, op: AS.DmaGatherOp, lanes, active, step):
         src = self.dram[op.source]
         dest = self.buf(op.dest)
         b, _, head = self._lane(active)
@@ -284,12 +277,12 @@ class SpAttenExecution:
             else:
                 dest[active, :rows.shape[1]] = rows
 
-    def _dequantize(self, op: AS.DequantizeOp, active, step):
+    def _dequantize(self, op: AS.DequantizeOp, lanes, active, step):
         lsb_bits = op.lsb_bits.value.data
         msb = self.buf(op.msb)[active]
         dest = self.buf(op.dest)
         if op.sliced is not None and op.sliced.value.data:
-            msb = msb[:, self._step_slice(step, dest.shape[1])]
+            msb = msb[:, self.step_slice(step, dest.shape[1])]
         code = msb.astype(np.int64) << lsb_bits
         if op.lsb is not None:
             code = code + self.buf(op.lsb)[active]
@@ -297,11 +290,11 @@ class SpAttenExecution:
             code = code + (1 << (lsb_bits - 1))
         dest[active] = code * self.buf(op.scale)[active][:, :1, None]
 
-    def _position_mask(self, op: AS.PositionMaskOp, active, step):
+    def _position_mask(self, op: AS.PositionMaskOp, lanes, active, step):
         q_pos = self.buf(op.q_pos)[active]
         mask = self.buf(op.mask)
         k_pos = _pad(self.buf(op.k_pos)[active], ((step or 0) + 1) * self.block_k)
-        k_pos = k_pos[:, self._step_slice(step, mask.shape[2])]
+        k_pos = k_pos[:, self.step_slice(step, mask.shape[2])]
         _, _, head = self._lane(active)
         ok = (q_pos >= 0)[:, :, None] & (k_pos >= 0)[:, None, :]
         rows = np.maximum(q_pos, 0)[:, :, None]
@@ -315,51 +308,24 @@ class SpAttenExecution:
                                        out[sel].shape)
         mask[active] = out & ok
 
-    def _sddmm(self, op: A.SddmmOp, active, step):
+    def _sddmm(self, op: A.SddmmOp, lanes, active, step):
         s = self.buf(op.q)[active] @ self.buf(op.k)[active].transpose(0, 2, 1)
         if op.mask is not None:
             s = np.where(self.buf(op.mask)[active], s, -np.inf)
-        out = self.buf(op.scores)
-        if op.sliced is not None and op.sliced.value.data:
-            out[active, :, self._step_slice(step, s.shape[2])] = s
-        else:
-            out[active] = s
+        self.store_scores(op, active, step, s)
 
-    def _scale(self, op: A.ScaleOp, active, step):
-        self.buf(op.data)[active] *= op.factor.value.data
-
-    def _reduce(self, op: A.ReduceOp, active, step):
-        src = self.buf(op.source)[active]
-        self.buf(op.dest)[active] = (src.max(axis=-1, initial=-np.inf) if op.kind.data == "max"
-                                     else src.sum(axis=-1))
-
-    def _exp(self, op: A.ExpOp, active, step):
-        data = self.buf(op.data)
-        x = data[active]
-        if op.shift is not None:
-            shift = self.buf(op.shift)[active]
-            with np.errstate(invalid="ignore"):
-                x = np.where(np.isneginf(x), -np.inf,
-                             x - np.where(np.isneginf(shift), 0.0, shift)[..., None])
-        data[active] = self.exp(x)
-
-    def _normalize(self, op: A.NormalizeOp, active, step):
-        data = self.buf(op.data)
-        total = self.buf(op.total)[active][..., None]
-        data[active] = np.where(total > 0, data[active] / np.where(total > 0, total, 1.0), 0.0)
-
-    def _requant_check(self, op: AS.RequantCheckOp, active, step):
+    def _requant_check(self, op: AS.RequantCheckOp, lanes, active, step):
         p = self.buf(op.probs)[active]
         flags = (p.sum(axis=-1) > 0) & (p.max(axis=-1, initial=0.0) < op.threshold.value.data)
         self.buf(op.flags)[active] = flags
         self.requant_rows += int(flags.sum())
 
-    def _select_rows(self, op: AS.SelectRowsOp, active, step):
+    def _select_rows(self, op: AS.SelectRowsOp, lanes, active, step):
         dest = self.buf(op.dest)
         flags = self.buf(op.flags)[active][..., None]
         dest[active] = np.where(flags, self.buf(op.source)[active], dest[active])
 
-    def _topk(self, op: AS.TopKInstrOp, active, step):
+    def _topk(self, op: AS.TopKInstrOp, lanes, active, step):
         scores = self.buf(op.scores)[active]
         if op.count is not None:
             scores = scores[..., :op.count.value.data]
@@ -367,7 +333,7 @@ class SpAttenExecution:
         rows = scores.reshape(-1, scores.shape[-1])
         self.buf(op.dest)[active] = S.topk_positions(rows, k).reshape(*scores.shape[:-1], k)
 
-    def _select(self, op: AS.SelectOp, active, step):
+    def _select(self, op: AS.SelectOp, lanes, active, step):
         src = self.buf(op.source)[active]
         pos = self.buf(op.positions)[active]
         dest = self.buf(op.dest)
@@ -376,35 +342,24 @@ class SpAttenExecution:
         else:
             dest[active] = np.take_along_axis(src, pos, axis=2)
 
-    def _spmm(self, op: A.SpmmOp, active, step):
-        p, v = self.buf(op.p)[active], self.buf(op.v)[active]
-        out = self.buf(op.out)
-        if op.sliced is not None and op.sliced.value.data:
-            out[active] += weighted_values(p[:, :, self._step_slice(step, v.shape[1])], v)
-        else:
-            out[active] = weighted_values(p, v)
-
-    def _fill(self, op: A.FillOp, active, step):
-        self.buf(op.dest)[active] = op.value.value.data
-
-    def _column_sum(self, op: AS.ColumnSumOp, active, step):
+    def _column_sum(self, op: AS.ColumnSumOp, lanes, active, step):
         self.buf(op.acc)[active] += self.buf(op.probs)[active].sum(axis=1)
 
-    def _importance_add(self, op: AS.ImportanceAddOp, active, step):
+    def _importance_add(self, op: AS.ImportanceAddOp, lanes, active, step):
         importance = self.buf(op.importance)
         per_key = self.buf(op.colsum)[active].sum(axis=1)
         positions = self.buf(op.positions)[active]
         for n, lane in enumerate(active):
             np.add.at(importance[lane], positions[n], per_key[n])
 
-    def _head_importance_add(self, op: AS.HeadImportanceAddOp, active, step):
+    def _head_importance_add(self, op: AS.HeadImportanceAddOp, lanes, active, step):
         importance = self.buf(op.importance)
         magnitude = np.abs(self.buf(op.outputs)[active].astype(np.float64)).sum(axis=(2, 3))
         heads = self.buf(op.heads)[active]
         for n, lane in enumerate(active):
             np.add.at(importance[lane], heads[n], magnitude[n])
 
-    def _dma_store_rows(self, op: AS.DmaStoreRowsOp, active, step):
+    def _dma_store_rows(self, op: AS.DmaStoreRowsOp, lanes, active, step):
         dest = self.dram[op.dest]
         src = self.buf(op.source)[active]
         b, hk, _ = self._lane(active)

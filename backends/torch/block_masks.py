@@ -10,8 +10,8 @@ a short last query or key block cuts is made partial, because FlexAttention
 pads the mask with False there.  The index tables are built with NumPy and
 moved to the device in one copy each.
 
-Run-time tables (dynamic sparsity, whose tiles depend on the data)
-are built on the device from the per-tile classes (``from_classes``).
+Run-time tables (dynamic sparsity, whose tiles depend on the data) are
+built on the device by the system that needs them (``from_device_tables``).
 """
 
 from __future__ import annotations
@@ -68,18 +68,13 @@ def from_tables(tables: Sequence[TileTableAttr], batch: int, heads: int, nq: int
         BLOCK_SIZE=(bq, bk), mask_mod=mask_mod, seq_lengths=(nq, nk))
 
 
-def from_classes(partial: torch.Tensor, full: torch.Tensor, bq: int, bk: int, nq: int,
-                 nk: int, mask_mod, backward: bool = True) -> object:
-    """A BlockMask from [B, H, query tiles, key tiles] bool maps on the device."""
+def from_device_tables(kv_num, kv_idx, full_num, full_idx, bq: int, bk: int, nq: int, nk: int,
+                       mask_mod, backward: bool = True) -> object:
+    """A BlockMask from FlexAttention's [B, H, query tiles(, key tiles)]
+    int32 tables built on the device (run-time tables: their tiles depend
+    on the data); the transposed tables only when ``backward`` needs them."""
     from torch.nn.attention.flex_attention import BlockMask
 
-    def ordered(dense):
-        count = dense.sum(dim=-1, dtype=torch.int32)
-        indices = torch.argsort(dense.to(torch.int8), dim=-1, descending=True, stable=True)
-        return count, indices.to(torch.int32)
-
-    kv_num, kv_idx = ordered(partial)
-    full_num, full_idx = ordered(full)
     return BlockMask.from_kv_blocks(kv_num, kv_idx, full_num, full_idx, BLOCK_SIZE=(bq, bk),
                                     mask_mod=mask_mod, seq_lengths=(nq, nk),
                                     compute_q_blocks=backward)

@@ -14,14 +14,20 @@ the ops ``attn-tile`` leaves of ``attn.qk_drop_attention`` and
 * ``attn.gather_tokens`` / ``attn.scatter_tokens``: compaction and its
   inverse (-1 padding: zero rows, dropped rows).
 * ``tile.indexed_attention``: FlexAttention over the compacted sequences.
-  Its tile table depends on the data, so the BlockMask is built on the
-  device at every call from each tile's range of original positions and
-  bucket ids, with the rule of ``attn_ir.reference.sparse_flash.tile_classes``:
-  skipped when the keys' smallest position exceeds the queries' largest or
-  the bucket ranges do not overlap, full when every slot is valid, every key
-  precedes every query and one bucket holds them all, partial otherwise.
-  The mask_mod tests ``k_pos <= q_pos`` and equal buckets on the index
-  operands (data, so gathers; the issue's one exception to arithmetic).
+  With the keys in order of (bucket, original position) -- as
+  ``attn.sort_by_bucket`` (stable) and ``attn.keep_random`` (ascending)
+  leave them; other key orders are sorted so at run time -- the keys a
+  query attends (same bucket, position at most its own) are one run of
+  consecutive key slots, ``lo[i] <= j < hi[i]``, found by two
+  ``searchsorted`` per call (``row_ranges``).  The mask_mod is then
+  arithmetic on the key index against two per-row values (no per-pair
+  gather), and the BlockMask comes from the ranges without a sort
+  (``range_blocks``): the key tiles a query tile visits are one run, full
+  where every row's range covers the tile, partial at the two ends.  It is
+  exactly the predicate of ``attn_ir.reference.sparse_flash`` (the tests
+  compare the kernel's view, full blocks plus the mask_mod in partial ones,
+  with it pair by pair), and it skips at least the tiles that
+  ``tile_classes`` skips.
 """
 
 from __future__ import annotations
@@ -103,50 +109,72 @@ def _lower_scatter(program, op: D.ScatterTokensOp):
     return step
 
 
-def _tile_bounds(values: torch.Tensor, valid: torch.Tensor, block: int):
-    """Per tile of ``block`` slots: (smallest, largest valid value, any valid,
-    all valid), padded slots past the end counting as valid for 'all'."""
-    *lead, n = values.shape
-    tiles = -(-n // block)
-    pad = tiles * block - n
-    if pad:
-        values = torch.nn.functional.pad(values, (0, pad))
-        present = torch.nn.functional.pad(torch.ones_like(valid), (0, pad))
-        valid = torch.nn.functional.pad(valid, (0, pad))
-    else:
-        present = torch.ones_like(valid)
-    v = values.reshape(*lead, tiles, block)
-    ok = valid.reshape(*lead, tiles, block)
-    here = present.reshape(*lead, tiles, block)
-    low = torch.where(ok, v, BIG).amin(-1)
-    high = torch.where(ok, v, -BIG).amax(-1)
-    return low, high, ok.any(-1), (ok | ~here).all(-1)
+CODE_STRIDE = 1 << 32
+"""Bucket stride of a key's sort code ``bucket * CODE_STRIDE + position``
+(positions are int32)."""
 
 
-def tile_maps(q_pos, k_pos, q_bucket, k_bucket, bq: int, bk: int, mq: int, mk: int):
-    """(partial, full) [B, H, query tiles, key tiles] maps on the device
-    (``attn_ir.reference.sparse_flash.tile_classes``; a tile cut short at the end is
-    never full, as FlexAttention pads it)."""
-    q_valid, k_valid = q_pos >= 0, k_pos >= 0
-    q_lo, q_hi, q_any, q_all = _tile_bounds(q_pos, q_valid, bq)
-    k_lo, k_hi, k_any, k_all = _tile_bounds(k_pos, k_valid, bk)
-    q_lo, q_hi, q_any, q_all = (a[..., :, None] for a in (q_lo, q_hi, q_any, q_all))
-    k_lo, k_hi, k_any, k_all = (a[..., None, :] for a in (k_lo, k_hi, k_any, k_all))
-    skip = ~q_any | ~k_any | (k_lo > q_hi)
-    full = q_all & k_all & (k_hi <= q_lo)
-    if q_bucket is not None:
-        qb_lo, qb_hi, _, _ = _tile_bounds(q_bucket, q_valid, bq)
-        kb_lo, kb_hi, _, _ = _tile_bounds(k_bucket, k_valid, bk)
-        qb_lo, qb_hi = qb_lo[..., :, None], qb_hi[..., :, None]
-        kb_lo, kb_hi = kb_lo[..., None, :], kb_hi[..., None, :]
-        skip = skip | (kb_lo > qb_hi) | (kb_hi < qb_lo)
-        full = full & (qb_lo == qb_hi) & (kb_lo == kb_hi) & (qb_lo == kb_lo)
-    nqt, nkt = skip.shape[-2:]
-    whole_q = torch.arange(nqt, device=skip.device) * bq + bq <= mq
-    whole_k = torch.arange(nkt, device=skip.device) * bk + bk <= mk
-    full = full & ~skip & whole_q[:, None] & whole_k[None, :]
-    partial = ~skip & ~full
-    return partial, full
+def _codes(pos: torch.Tensor, bucket: torch.Tensor | None) -> torch.Tensor:
+    """int64 sort codes of slots: (bucket, position), padding (-1) last."""
+    code = pos.long() if bucket is None else bucket.long() * CODE_STRIDE + pos.long()
+    return torch.where(pos >= 0, code, BIG)
+
+
+def row_ranges(q_pos, k_pos, q_bucket, k_bucket) -> tuple[torch.Tensor, torch.Tensor]:
+    """(lo, hi) int32 [B, H, Mq]: query slot i attends exactly the key slots
+    ``lo[i] <= j < hi[i]`` (same bucket, key position at most the query's,
+    both valid), for keys in code order (``_codes`` ascending)."""
+    k_code = _codes(k_pos, k_bucket).contiguous()
+    base = 0 if q_bucket is None else q_bucket.long() * CODE_STRIDE
+    q_long = q_pos.long()
+    lo = torch.searchsorted(k_code, (base + torch.zeros_like(q_long)).contiguous())
+    hi = torch.searchsorted(k_code, (base + q_long).contiguous(), right=True)
+    valid = q_pos >= 0
+    lo = torch.where(valid, lo, 0).to(torch.int32)
+    return lo, torch.where(valid, hi, 0).to(torch.int32)
+
+
+def range_blocks(lo: torch.Tensor, hi: torch.Tensor, bq: int, bk: int, nk: int):
+    """FlexAttention's (kv_num, kv_idx, full_num, full_idx) for rows that
+    attend the key runs ``[lo, hi)``: per query tile the key tiles from the
+    smallest ``lo`` to the largest ``hi`` of its non-empty rows; full those
+    that every row's run covers (none when a row is empty or the tile is
+    cut short), partial the others, listed first in ascending order."""
+    *lead, mq = lo.shape
+    nqt, nkt = -(-mq // bq), -(-nk // bk)
+    pad = nqt * bq - mq
+    lo = torch.nn.functional.pad(lo, (0, pad)).reshape(*lead, nqt, bq).long()
+    hi = torch.nn.functional.pad(hi, (0, pad)).reshape(*lead, nqt, bq).long()
+    nonempty = hi > lo
+    anything = nonempty.any(-1)
+    first = torch.where(anything, torch.where(nonempty, lo, BIG).amin(-1) // bk, 0)
+    last = torch.where(anything, -(-torch.where(nonempty, hi, 0).amax(-1) // bk), 0)
+    f0 = -(-lo.amax(-1) // bk)
+    f1 = hi.amin(-1) // bk
+    has_full = f1 > f0
+    f0 = torch.where(has_full, f0, first)
+    f1 = torch.where(has_full, f1, first)
+    n = torch.arange(nkt, device=lo.device)
+    left = (f0 - first)[..., None]
+    kv_idx = torch.where(n < left, first[..., None] + n, f1[..., None] + n - left)
+    full_idx = f0[..., None] + n
+
+    def table(x):
+        return x.clamp(0, nkt - 1).to(torch.int32).contiguous()
+
+    kv_num = ((f0 - first) + (last - f1)).to(torch.int32).contiguous()
+    return kv_num, table(kv_idx), (f1 - f0).to(torch.int32).contiguous(), table(full_idx)
+
+
+def _keys_in_code_order(op: TiledIndexedAttentionOp) -> bool:
+    """Whether the key slots arrive in order of (bucket, position), known
+    from their producers: ``attn.keep_random`` lists ascending positions,
+    ``attn.sort_by_bucket`` the stable order with its sorted buckets."""
+    owner = op.k_positions.owner
+    if op.k_buckets is None:
+        return isinstance(owner, D.KeepRandomOp)
+    return (isinstance(owner, D.SortByBucketOp) and op.k_positions is owner.order
+            and op.k_buckets is owner.sorted)
 
 
 def _lower_indexed(program, op: TiledIndexedAttentionOp):
@@ -155,35 +183,31 @@ def _lower_indexed(program, op: TiledIndexedAttentionOp):
     scale = float(op.scale.value.data)
     device = program.device
     with_buckets = bool(op.buckets)
+    in_order = _keys_in_code_order(op)
     # The mask_mod reads persistent buffers, refilled at every call, so that
     # it is one function (one compiled kernel) for every call.
-    q_pos = torch.full((b, h, mq), -1, dtype=torch.int64, device=device)
-    k_pos = torch.full((b, h, mk), -1, dtype=torch.int64, device=device)
-    q_bkt = torch.zeros((b, h, mq), dtype=torch.int64, device=device)
-    k_bkt = torch.zeros((b, h, mk), dtype=torch.int64, device=device)
+    lo = torch.zeros((b, h, mq), dtype=torch.int32, device=device)
+    hi = torch.zeros((b, h, mq), dtype=torch.int32, device=device)
 
-    if with_buckets:
-        def mask_mod(bb, hh, qi, ki):
-            qp, kp = q_pos[bb, hh, qi], k_pos[bb, hh, ki]
-            return ((qp >= 0) & (kp >= 0) & (kp <= qp)
-                    & (q_bkt[bb, hh, qi] == k_bkt[bb, hh, ki]))
-    else:
-        def mask_mod(bb, hh, qi, ki):
-            qp, kp = q_pos[bb, hh, qi], k_pos[bb, hh, ki]
-            return (qp >= 0) & (kp >= 0) & (kp <= qp)
+    def mask_mod(bb, hh, qi, ki):
+        row = qi.clamp(0, mq - 1)
+        return (ki >= lo[bb, hh, row]) & (ki < hi[bb, hh, row])
 
     def step(q, k, v, qp, kp, *bucket_ids):
-        q_pos.copy_(qp)
-        k_pos.copy_(kp)
-        qb = kb = None
-        if with_buckets:
-            q_bkt.copy_(bucket_ids[0])
-            k_bkt.copy_(bucket_ids[1])
-            qb, kb = q_bkt, k_bkt
-        partial, full = tile_maps(q_pos, k_pos, qb, kb, bq, bk, mq, mk)
-        # The transposed (query-block) tables only serve the backward pass.
+        qb, kb = bucket_ids if with_buckets else (None, None)
+        if not in_order:
+            order = torch.argsort(_codes(kp, kb), dim=-1, stable=True)
+            kp = torch.gather(kp, -1, order)
+            kb = None if kb is None else torch.gather(kb, -1, order)
+            rows = order[..., None]
+            k = torch.gather(k, 2, rows.expand(-1, -1, -1, k.shape[-1]))
+            v = torch.gather(v, 2, rows.expand(-1, -1, -1, v.shape[-1]))
+        ranges = row_ranges(qp, kp, qb, kb)
+        lo.copy_(ranges[0])
+        hi.copy_(ranges[1])
         backward = torch.is_grad_enabled() and any(x.requires_grad for x in (q, k, v))
-        bm = block_masks.from_classes(partial, full, bq, bk, mq, mk, mask_mod, backward)
+        bm = block_masks.from_device_tables(*range_blocks(lo, hi, bq, bk, mk), bq, bk, mq, mk,
+                                            mask_mod, backward)
         out, _ = kernels.flex(q, k, v, bm, scale, program.compile)
         return (out,)
 

@@ -218,8 +218,10 @@ def test_bf16_runs_in_bf16():
     lambda: hash_attention((1, 2, 80, 8), buckets=4, seed=3),
     lambda: qk_drop_attention((2, 2, 80, 8), keep_q=50, keep_k=40, seed=1),
     lambda: qk_drop_attention((1, 2, 80, 8), keep_q=30, keep_k=60, keep_operands=True),
-])
-def test_sparse_flash_equals_reference(build):
+], ids=["hash", "qk-drop", "keep-operands"])
+@pytest.mark.parametrize("shuffled", [False, True])
+def test_sparse_flash_equals_reference(build, shuffled):
+    """Keep lists in any order: an unsorted key list is sorted at run time."""
     module = build()
     fn_name = next(iter(op.sym_name.data for op in module.ops))
     f = attn_ir.compile(module, backend="torch", device="cpu",
@@ -228,30 +230,61 @@ def test_sparse_flash_equals_reference(build):
     args = qkv((module.ops.first.body.block.args[0].type.get_shape()), seed=8)
     if len(f.arguments) == 5:
         b, h = args[0].shape[:2]
-        args += [SF.keep_random(b, h, 80, 30, 11), SF.keep_random(b, h, 80, 60, 12)]
+        keep = [SF.keep_random(b, h, 80, 30, 11), SF.keep_random(b, h, 80, 60, 12)]
+        if shuffled:
+            keep = [np.random.default_rng(4).permuted(x, axis=-1) for x in keep]
+        args += keep
+    elif shuffled:
+        pytest.skip("compile-time keep lists are always in order")
     (want,) = reference_outputs(module, fn_name, args)
     np.testing.assert_allclose(f(*args), want, atol=2e-6)
 
 
-def test_run_time_tile_maps_follow_tile_classes():
-    from attn_ir.backends.torch.sparse_flash import tile_maps
-
+def run_time_cases():
+    """(q positions, k positions, q buckets, k buckets) of slots as the
+    compaction leaves them: hash attention (sorted by bucket) and QK-drop
+    (ascending keep lists), ragged against the 16-tiles."""
     rng = np.random.default_rng(9)
-    x = rng.standard_normal((1, 2, 70, 8))
-    buckets = SF.hash_buckets(x, 4, 0)
-    order, sorted_buckets = SF.sort_by_bucket(buckets)
-    keep = SF.keep_random(1, 2, 70, 45, 2)
-    for qp, kp, qb, kb in ((order, order, sorted_buckets, sorted_buckets),
-                           (keep, keep, None, None)):
-        classes = SF.tile_classes(qp, kp, qb, kb, 16, 16)
-        t = [None if a is None else torch.as_tensor(a, dtype=torch.int64)
-             for a in (qp, kp, qb, kb)]
-        partial, full = tile_maps(*t, 16, 16, qp.shape[-1], kp.shape[-1])
-        whole_q = (np.arange(classes.shape[2]) + 1) * 16 <= qp.shape[-1]
-        whole_k = (np.arange(classes.shape[3]) + 1) * 16 <= kp.shape[-1]
-        want_full = (classes == SF.FULL) & whole_q[:, None] & whole_k[None, :]
-        np.testing.assert_array_equal(full.numpy(), want_full)
-        np.testing.assert_array_equal(partial.numpy(), (classes != SF.SKIPPED) & ~want_full)
+    x = rng.standard_normal((1, 2, 150, 8))
+    order, sorted_buckets = SF.sort_by_bucket(SF.hash_buckets(x, 2, 0))
+    k_order, k_sorted = SF.sort_by_bucket(SF.hash_buckets(x[:, :, :123], 2, 0))
+    keep_q, keep_k = SF.keep_random(1, 2, 150, 95, 2), SF.keep_random(1, 2, 150, 87, 3)
+    return [(order, order, sorted_buckets, sorted_buckets),
+            (order, k_order, sorted_buckets, k_sorted),
+            (keep_q, keep_k, None, None)]
+
+
+@pytest.mark.parametrize("case", range(3))
+def test_run_time_block_mask_is_the_predicate(case):
+    """What a fused kernel computes from the run-time BlockMask (full tiles
+    whole, the range mask_mod inside partial ones) is Sparse Flash's
+    predicate pair by pair, and it visits no tile that tile_classes skips."""
+    from attn_ir.backends.torch.sparse_flash import range_blocks, row_ranges
+
+    qp, kp, qb, kb = run_time_cases()[case]
+    mq, mk = qp.shape[-1], kp.shape[-1]
+    t = [None if a is None else torch.as_tensor(a, dtype=torch.int64) for a in (qp, kp, qb, kb)]
+    lo, hi = row_ranges(*t)
+    tables = range_blocks(lo, hi, 16, 16, mk)
+    bm = block_masks.from_device_tables(
+        *tables, 16, 16, mq, mk,
+        lambda b, h, q, kv: (kv >= lo[b, h, q]) & (kv < hi[b, h, q]), backward=True)
+    got = kernel_view(bm, mq, mk, 2)
+    want = (qp[0][:, :, None] >= 0) & (kp[0][:, None, :] >= 0) & (
+        kp[0][:, None, :] <= qp[0][:, :, None])
+    if qb is not None:
+        want &= qb[0][:, :, None] == kb[0][:, None, :]
+    np.testing.assert_array_equal(got, want)
+    assert want.sum() > 0 and (~want).sum() > 0
+    kv_num, kv_idx, full_num, full_idx = (x.numpy() for x in tables)
+    classes = SF.tile_classes(qp, kp, qb, kb, 16, 16)[0]
+    for h in range(2):
+        for tq in range(classes.shape[1]):
+            visited = list(kv_idx[0, h, tq, :kv_num[0, h, tq]]) + list(
+                full_idx[0, h, tq, :full_num[0, h, tq]])
+            assert all(classes[h, tq, kt] != SF.SKIPPED for kt in visited)
+    # Some tiles are full (no mask work) and some are skipped.
+    assert full_num.sum() > 0 and (kv_num + full_num).sum() < kv_num.size * classes.shape[-1]
 
 
 def test_attn_run_cli(tmp_path):
