@@ -174,7 +174,7 @@ def test_default_pipeline_splits_the_global_row_and_takes_torch_tensors():
     np.testing.assert_allclose(got.numpy(), want, atol=2e-6)
 
 
-def test_block_patterns_get_tiles_of_their_block():
+def test_block_patterns_and_narrow_bands_get_64_tiles():
     from attn_ir.backends.torch.backend import TorchBackend
     from attn_ir.presets.core import bigbird_pattern, longformer_pattern
 
@@ -182,7 +182,12 @@ def test_block_patterns_get_tiles_of_their_block():
     bigbird = attention((1, 2, 1024, 8), (1, 2, 1024, 8), pattern=bigbird_pattern(0, 1024))
     assert "attn-tile{q=64 k=64}" in backend.default_pipeline(bigbird)
     lf = attention((1, 2, 1024, 8), (1, 2, 1024, 8), pattern=longformer_pattern(0, 1024))
-    assert "attn-tile{q=128 k=128}" in backend.default_pipeline(lf)
+    assert "attn-tile{q=64 k=64}" in backend.default_pipeline(lf)
+    wide = attention((1, 2, 4096, 8), (1, 2, 4096, 8),
+                     pattern="#attn.window<left = 2048, right = 0>")
+    assert "attn-tile{q=128 k=128}" in backend.default_pipeline(wide)
+    causal = attention((1, 2, 1024, 8), (1, 2, 1024, 8), pattern="#attn.causal")
+    assert "attn-tile{q=128 k=128}" in backend.default_pipeline(causal)
     f = attn_ir.compile(bigbird, backend="torch", device="cpu")
     q, k, v = qkv((1, 2, 1024, 8), seed=3)
     want = reference.attention(q, k, v, bigbird_pattern(0, 1024), None, 8 ** -0.5,
@@ -354,3 +359,35 @@ def test_cuda_hash_attention_backward_runs():
                for x in qkv((1, 2, 512, 64), seed=4))
     f(q, k, v).sum().backward()
     assert all(x.grad is not None and torch.isfinite(x.grad).all() for x in (q, k, v))
+
+
+@cuda
+def test_cuda_graph_replays_read_the_callers_current_data():
+    """Static-buffer graph on the first call, a zero-copy graph on the same
+    tensors from the second: every call equals the program run directly,
+    also after the tensors change in place, and for other tensors."""
+    n = 1024
+    pattern = parse_pattern("#attn.union<[#attn.window<left = 64, right = 64>, "
+                            "#attn.global<[0]>]>")
+    f = attn_ir.compile(attention((1, 2, n, 64), (1, 2, n, 64), pattern=pattern),
+                        backend="torch", device="cuda")
+    program = f._call.program
+    q, k, v = (torch.from_numpy(x).cuda() for x in qkv((1, 2, n, 64), seed=5))
+
+    def check(*args):
+        got = f(*args)
+        want = program(*args)[0]
+        torch.testing.assert_close(got, want, atol=1e-5, rtol=1e-5)
+        return got
+
+    first = check(q, k, v)
+    second = check(q, k, v)
+    torch.testing.assert_close(first, second)
+    q.mul_(-1.5)
+    v.add_(1.0)
+    changed = check(q, k, v)
+    assert not torch.allclose(changed, second)
+    check(*(x.clone() for x in (q, k, v)))
+    host = [x.cpu().numpy() for x in (q, k, v)]
+    want = reference.attention(*host, pattern, None, 0.125, dtype=np.float64)
+    np.testing.assert_allclose(check(q, k, v).cpu().numpy(), want, atol=1e-4)
