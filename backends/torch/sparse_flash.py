@@ -32,6 +32,7 @@ the ops ``attn-tile`` leaves of ``attn.qk_drop_attention`` and
 
 from __future__ import annotations
 
+import functools
 from typing import cast
 
 import torch
@@ -166,6 +167,14 @@ def range_blocks(lo: torch.Tensor, hi: torch.Tensor, bq: int, bk: int, nk: int):
     return kv_num, table(kv_idx), (f1 - f0).to(torch.int32).contiguous(), table(full_idx)
 
 
+@functools.cache
+def compiled_range_blocks():
+    """``range_blocks`` as one fused kernel (about twenty small ops
+    otherwise: 83 us of a graphed QK-drop call at 16384 tokens, measured on
+    an H200)."""
+    return torch.compile(range_blocks, dynamic=False)
+
+
 def _keys_in_code_order(op: TiledIndexedAttentionOp) -> bool:
     """Whether the key slots arrive in order of (bucket, position), known
     from their producers: ``attn.keep_random`` lists ascending positions,
@@ -206,8 +215,8 @@ def _lower_indexed(program, op: TiledIndexedAttentionOp):
         lo.copy_(ranges[0])
         hi.copy_(ranges[1])
         backward = torch.is_grad_enabled() and any(x.requires_grad for x in (q, k, v))
-        bm = block_masks.from_device_tables(*range_blocks(lo, hi, bq, bk, mk), bq, bk, mq, mk,
-                                            mask_mod, backward)
+        tables = (compiled_range_blocks() if program.compile else range_blocks)(lo, hi, bq, bk, mk)
+        bm = block_masks.from_device_tables(*tables, bq, bk, mq, mk, mask_mod, backward)
         out, _ = kernels.flex(q, k, v, bm, scale, program.compile)
         return (out,)
 
