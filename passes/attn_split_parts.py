@@ -1,5 +1,6 @@
-"""``attn-split-parts{ratio=4}``: split a ``tile.attention`` whose query
-tiles do uneven work into parts with even work, merged by log-sum-exp.
+"""``attn-split-parts{ratio=4 min_keys=0}``: split a ``tile.attention``
+whose query tiles do uneven work into parts with even work, merged by
+log-sum-exp.
 
 The cost rule reads the tile table.  A query tile's work is the number of
 key tiles it visits; a kernel that gives each query tile to one thread block
@@ -16,8 +17,13 @@ key tiles to every query tile (one column of tiles per global key block,
 ``count`` tiles per BigBird row), so that part's work is even and the rule
 leaves them in it.  A straggler tile whose rows are all heavy (BigBird's
 global blocks in tiles of their size) moves to the rows part whole.
-Without a straggler the op is left as it is.  Ops with per-head tables or a mask operand are left as they are
-(the heavy rows would differ by head or depend on data).
+A straggler must also visit at least ``min_keys`` keys more than the median
+query tile: below that, a second kernel and the merge cost more than the
+straggler's extra tiles (a backend that runs every query tile in one wave
+of thread blocks, as FlexAttention does at a few thousand tokens, waits for
+the straggler only that long).  Without a straggler the op is left as it
+is.  Ops with per-head tables or a mask operand are left as they are (the
+heavy rows would differ by head or depend on data).
 
 The parts' tables come from the op's table: the rows part keeps the
 straggler tiles' key tiles that a heavy row attends (full only when the
@@ -74,7 +80,7 @@ def _table(nq: int, nk: int, bq: int, bk: int,
 
 
 def split_rows(pattern: P.Pattern, table: TileTableAttr, nq: int, nk: int, bq: int,
-               bk: int, ratio: float) -> Split | None:
+               bk: int, ratio: float, min_keys: int = 0) -> Split | None:
     """The cost rule (see the module docstring); None: leave the op alone."""
     ptr, keys, full = table.arrays
     work = np.diff(ptr)
@@ -82,7 +88,8 @@ def split_rows(pattern: P.Pattern, table: TileTableAttr, nq: int, nk: int, bq: i
     if nqt < 2:
         return None
     median = float(np.median(work))
-    stragglers = np.flatnonzero(work >= ratio * max(median, 1.0))
+    stragglers = np.flatnonzero((work >= ratio * max(median, 1.0))
+                                & ((work - median) * bk >= min_keys))
     if len(stragglers) == 0:
         return None
     dom = P.Domain(nq, nk, 0, None)
@@ -133,6 +140,7 @@ def _or_columns(hits: np.ndarray, owner: np.ndarray, a: np.ndarray) -> None:
 @dataclass
 class SplitStragglerRows(RewritePattern):
     ratio: float
+    min_keys: int = 0
 
     @op_type_rewrite_pattern
     def match_and_rewrite(self, op: TiledAttentionOp, rewriter: PatternRewriter) -> None:
@@ -141,7 +149,8 @@ class SplitStragglerRows(RewritePattern):
             return
         _, _, nq, nk, _, _ = op.dims
         bq, bk = op.block_q.value.data, op.block_k.value.data
-        split = split_rows(pattern, op.tables.data[0], nq, nk, bq, bk, self.ratio)
+        split = split_rows(pattern, op.tables.data[0], nq, nk, bq, bk, self.ratio,
+                           self.min_keys)
         if split is None:
             return
         rest = AttentionPartOp(op.q, op.k, op.v, op.pattern,
@@ -169,11 +178,15 @@ class AttnSplitPartsPass(ModulePass):
     name = "attn-split-parts"
 
     ratio: int = 4
+    min_keys: int = 0
 
     def __post_init__(self):
         if not self.ratio > 1:
             raise ValueError(f"attn-split-parts: ratio must be greater than 1, got {self.ratio}")
+        if self.min_keys < 0:
+            raise ValueError(f"attn-split-parts: min_keys must be non-negative, "
+                             f"got {self.min_keys}")
 
     def apply(self, ctx: Context, op: ModuleOp) -> None:
-        PatternRewriteWalker(SplitStragglerRows(float(self.ratio)),
+        PatternRewriteWalker(SplitStragglerRows(float(self.ratio), int(self.min_keys)),
                              apply_recursively=False).rewrite_module(op)

@@ -28,8 +28,17 @@ from attn_ir.backends.registry import (
 )
 
 DEFAULT_PIPELINE = ("attn-decompose,attn-fuse{{passes=1}},attn-tile{{q={tile} k={tile}}},"
-                    "attn-split-parts")
+                    "attn-split-parts{{min_keys={min_keys}}}")
 """Applied to modules that still have ops above the tiled level."""
+
+SPLIT_MIN_KEYS = 8192
+"""Fewest extra keys of a straggler query tile for ``attn-split-parts``.
+Measured on an H200 (bf16, 12 heads, D = 64, 64-tiles, docs/gpu.md):
+longformer at 4096 tokens, whose global query tile visits 3,456 keys more
+than the median one, ran in 0.101 ms unsplit against 0.132 ms split (and
+bigbird at 4096, 3,584 more: 0.098 against 0.168 ms); at 16384 (15,744
+more) 0.349 ms unsplit against 0.253 ms split.  8192 lies between; it was
+not measured there."""
 
 DEFAULT_TILE = 128
 """FlexAttention's block size."""
@@ -123,7 +132,7 @@ class TorchBackend(Backend):
 
         if not needs_lowering(module):
             return ""
-        return DEFAULT_PIPELINE.format(tile=tile_size(module))
+        return DEFAULT_PIPELINE.format(tile=tile_size(module), min_keys=SPLIT_MIN_KEYS)
 
     def program(self, module: ModuleOp, function: str | None = None):
         from attn_ir.backends.torch.program import TorchProgram

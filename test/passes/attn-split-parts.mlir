@@ -12,6 +12,13 @@
 // A ratio of 1 or less is an option error:
 // RUN: not attn-opt %s -p 'attn-split-parts{ratio=1}' 2>&1 | filecheck %s --check-prefix=BAD
 // BAD: ratio must be greater than 1
+// min_keys: a straggler must also visit that many keys more than the median
+// query tile.  @longformer's visits 12 key tiles (96 keys) more: 96 splits
+// it, 97 leaves it alone.
+// RUN: attn-opt %s --split-input-file -p 'attn-decompose,attn-fuse{passes=1},attn-tile{q=8 k=8},attn-split-parts{ratio=3 min_keys=96}' | filecheck %s --check-prefix=MIN96
+// RUN: attn-opt %s --split-input-file -p 'attn-decompose,attn-fuse{passes=1},attn-tile{q=8 k=8},attn-split-parts{ratio=3 min_keys=97}' | filecheck %s --check-prefix=MIN97
+// RUN: not attn-opt %s -p 'attn-split-parts{min_keys=-1}' 2>&1 | filecheck %s --check-prefix=BADKEYS
+// BADKEYS: min_keys must be non-negative
 
 // Longformer-like: window of 2 either side plus global token 0, N = 128 in
 // tiles of 8 (16 query tiles x 16 key tiles).  Query tile 0 holds the global
@@ -38,6 +45,12 @@
 // R5-LABEL: func.func @longformer
 // R5-NOT:  tile.attention_part
 // R5:      tile.attention %q
+// MIN96-LABEL: func.func @longformer
+// MIN96:      only_rows = array<i64: 0>
+// MIN96:      tile.merge_parts
+// MIN97-LABEL: func.func @longformer
+// MIN97-NOT:  tile.attention_part
+// MIN97:      tile.attention %q
 func.func @longformer(%q: tensor<1x2x128x8xf32>, %k: tensor<1x2x128x8xf32>, %v: tensor<1x2x128x8xf32>) -> tensor<1x2x128x8xf32> {
   %o = attn.attention %q, %k, %v pattern #attn.union<[#attn.window<left = 2, right = 2>, #attn.global<[0]>]> : (tensor<1x2x128x8xf32>, tensor<1x2x128x8xf32>, tensor<1x2x128x8xf32>) -> tensor<1x2x128x8xf32>
   func.return %o : tensor<1x2x128x8xf32>

@@ -5,6 +5,8 @@ compiled modules equal the reference, Sparse Flash Attention included."""
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 
@@ -159,13 +161,20 @@ def test_compiled_module_equals_reference(text):
     np.testing.assert_allclose(got, want, atol=2e-6)
 
 
-def test_default_pipeline_splits_the_global_row_and_takes_torch_tensors():
-    n = 2048
+def test_default_pipeline_splits_long_stragglers_and_takes_torch_tensors():
+    """The global row's query tile is split off where it visits at least
+    SPLIT_MIN_KEYS keys more than the others (16384 tokens), not at 2048."""
+    from attn_ir.backends.torch.backend import SPLIT_MIN_KEYS
+
     text = "#attn.union<[#attn.window<left = 16, right = 16>, #attn.global<[0]>]>"
+    long = attn_ir.compile(attention((1, 2, 16384, 16), (1, 2, 16384, 16), pattern=text),
+                           backend="torch", device="cpu")
+    assert long.pipeline.endswith(f"attn-split-parts{{min_keys={SPLIT_MIN_KEYS}}}")
+    assert "only_rows = array<i64: 0>" in print_module(long.module)
+    n = 2048
     f = attn_ir.compile(attention((1, 2, n, 16), (1, 2, n, 16), pattern=text),
                         backend="torch", device="cpu")
-    assert f.pipeline.endswith("attn-split-parts")
-    assert "tile.attention_part" in print_module(f.module)
+    assert "tile.attention_part" not in print_module(f.module)
     q, k, v = (torch.from_numpy(x) for x in qkv((1, 2, n, 16), seed=3))
     got = f(q, k, v)
     assert isinstance(got, torch.Tensor)
@@ -328,11 +337,22 @@ def plain_bf16(q, k, v, mask_np):
 
 @cuda
 @pytest.mark.parametrize("text", [PATTERNS[11], PATTERNS[8], PATTERNS[6]])
-def test_cuda_bf16_error_at_most_twice_plain(text):
+@pytest.mark.parametrize("split", [False, True], ids=["default", "split"])
+def test_cuda_bf16_error_at_most_twice_plain(text, split):
+    """The default pipeline (no split at 2048 tokens) and every straggler
+    split off (min_keys=0: the split-K rows kernel on a side stream)."""
     n = 2048
     pattern = parse_pattern(text.replace("left = 4, right = 4", "left = 256, right = 256"))
-    f = attn_ir.compile(attention((1, 4, n, 64), (1, 4, n, 64), pattern=pattern, dtype="bf16"),
-                        backend="torch", device="cuda")
+    module = attention((1, 4, n, 64), (1, 4, n, 64), pattern=pattern, dtype="bf16")
+    pipeline = None
+    if split:
+        from attn_ir.backends.torch.backend import TorchBackend
+
+        pipeline = re.sub(r"min_keys=\d+", "ratio=2 min_keys=0",
+                          TorchBackend(device="cuda").default_pipeline(module))
+    f = attn_ir.compile(module, backend="torch", device="cuda", pipeline=pipeline)
+    if split and "global" in text:
+        assert "tile.attention_part" in print_module(f.module)
     q, k, v = (torch.from_numpy(x).cuda().bfloat16() for x in qkv((1, 4, n, 64), seed=1))
     got = f(q, k, v).float().cpu().numpy()
     host = [x.float().cpu().numpy() for x in (q, k, v)]
