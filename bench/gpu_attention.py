@@ -172,10 +172,10 @@ def static_case(name: str, pattern: P.Pattern, n: int, repeat: int, sample: int)
     _, table_ms = host_ms(lambda: tile_tables(pattern, n, n, HEADS, tile, tile), repeat=2)
     # The CUDA graph on static buffers (inputs copied in every call): more
     # input sets in rotation than the backend remembers the addresses of.
-    from attn_ir.backends.torch.backend import ZERO_COPY_GRAPHS
+    from attn_ir.backends.torch.backend import SEEN_ADDRESSES
 
     rotating = itertools.cycle([[x.clone() for x in (q, k, v)]
-                                for _ in range(4 * ZERO_COPY_GRAPHS + 4)])
+                                for _ in range(SEEN_ADDRESSES + 4)])
     result = {
         "pattern": name, "n": n, "dtype": "bf16", "pass": "fwd", "split": split,
         "tile": tile,

@@ -200,6 +200,10 @@ ZERO_COPY_GRAPHS = 4
 recently used goes first); each holds a pool of the program's
 intermediates (about 0.3 GB at 65536 tokens, 12 heads)."""
 
+SEEN_ADDRESSES = 4 * ZERO_COPY_GRAPHS
+"""Input addresses remembered from a single call (a second call with one
+of them captures a graph on it)."""
+
 
 class GraphedProgram:
     """Calls of a program captured as CUDA graphs and replayed.
@@ -258,7 +262,7 @@ class GraphedProgram:
                 self.zero_copy.popitem(last=False)
             return self.zero_copy[addresses]
         self.seen[addresses] = None
-        if len(self.seen) > 4 * ZERO_COPY_GRAPHS:
+        if len(self.seen) > SEEN_ADDRESSES:
             self.seen.popitem(last=False)
         signature = tuple((tuple(t.shape), t.dtype) for t in tensors)
         if signature not in self.graphs:
