@@ -42,6 +42,7 @@ import argparse
 import datetime
 import itertools
 import json
+import re
 import statistics
 import sys
 
@@ -147,7 +148,8 @@ def static_case(name: str, pattern: P.Pattern, n: int, repeat: int, sample: int)
     ours = attn_ir.compile(module, backend="torch", device="cuda")
     split = "tile.attention_part" in print_module(ours.module)
     unsplit = attn_ir.compile(module, backend="torch", device="cuda",
-                              pipeline=ours.pipeline.replace(",attn-split-parts", ""))
+                              pipeline=re.sub(r",attn-split-parts(\{[^}]*\})?", "",
+                                              ours.pipeline))
     no_graph = attn_ir.compile(module, backend="torch", device="cuda", cuda_graph=False)
     gen = torch.Generator(device="cuda").manual_seed(0)
     q, k, v = (torch.randn(shape, device="cuda", dtype=torch.bfloat16, generator=gen)
